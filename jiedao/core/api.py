@@ -1,0 +1,265 @@
+"""API endpoints of the foundation. Personal data leaves only masked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from jiedao.core import selectors, services
+from jiedao.core.models import Enterprise, OfficeBuilding, OrgUnit, Person
+from jiedao.core.permissions import Action, NotPermitted, policy
+
+router = Router()
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    roles: list[str]
+
+
+class OrgUnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    parent_id: int | None
+    path: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    org_unit_id: int
+    gender: str
+    id_number: str = Field(..., alias="id_number_masked", description="masked")
+    phone: str = Field(..., alias="phone_masked", description="masked")
+    address: str
+    household_id: int | None
+
+
+class PersonIn(Schema):
+    org_unit_id: int
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class RevealIn(Schema):
+    field: str
+    reason: str
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+class EnterpriseOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    org_unit_id: int
+    building_id: int | None
+    floor: int | None
+    contact_name: str | None = None
+    contact_phone: str | None = Field(None, description="masked")
+
+    @staticmethod
+    def resolve_contact_name(obj: Enterprise) -> str | None:
+        return obj.contact.name if obj.contact else None
+
+    @staticmethod
+    def resolve_contact_phone(obj: Enterprise) -> str | None:
+        return obj.contact.phone_masked if obj.contact else None
+
+
+class EnterpriseIn(Schema):
+    org_unit_id: int
+    name: str
+    credit_code: str
+    building_id: int | None = None
+    floor: int | None = None
+
+
+class PlaceOut(Schema):
+    id: int
+    name: str
+    address: str
+    org_unit_id: int
+    longitude: Decimal | None
+    latitude: Decimal | None
+    coordinate_system: str
+    floor_area: Decimal
+
+
+class RollupOut(Schema):
+    org_unit_id: int
+    name: str
+    committees: int
+    compounds: int
+    buildings: int
+    people: int
+    enterprises: int
+
+
+@router.get("/me", response=MeOut, tags=["accounts"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    user: Any = request.user
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": sorted(policy.roles(user)),
+    }
+
+
+@router.get("/org-units", response=list[OrgUnitOut], tags=["org"])
+@paginate(LimitOffsetPagination)
+def org_units(request: HttpRequest) -> Any:
+    return selectors.org_unit_list(user=request.user)
+
+
+@router.get("/rollups", response=list[RollupOut], tags=["org"])
+def rollups(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "org_unit_id": r.org.pk,
+            "name": r.org.name,
+            "committees": r.committees,
+            "compounds": r.compounds,
+            "buildings": r.buildings,
+            "people": r.people,
+            "enterprises": r.enterprises,
+        }
+        for r in selectors.rollup_by_subdistrict(user=request.user)
+    ]
+
+
+def _org_for(user: Any, org_unit_id: int) -> OrgUnit:
+    org = selectors.org_unit_list(user=user).filter(pk=org_unit_id).first()
+    if org is None:
+        org = get_object_or_404(OrgUnit.objects.none())
+    return org
+
+
+@router.get("/people", response=list[PersonOut], tags=["people"])
+@paginate(LimitOffsetPagination)
+def people(request: HttpRequest, q: str = "") -> Any:
+    return selectors.person_list(user=request.user, q=q[:100])
+
+
+@router.get("/people/{person_id}", response=PersonOut, tags=["people"])
+def person(request: HttpRequest, person_id: int) -> Person:
+    return selectors.person_get(user=request.user, pk=person_id)
+
+
+@router.post("/people", response={201: PersonOut}, tags=["people"])
+def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+    org = _org_for(request.user, payload.org_unit_id)
+    data = services.PersonData.clean(
+        name=payload.name, id_number=payload.id_number, phone=payload.phone, address=payload.address
+    )
+    return 201, services.person_create(actor=request.user, org_unit=org, data=data)
+
+
+@router.patch("/people/{person_id}", response=PersonOut, tags=["people"])
+def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
+    from jiedao.core import pii
+
+    person = selectors.person_get(user=request.user, pk=person_id, action=Action.CHANGE)
+    data = services.PersonData.clean(
+        name=payload.name if payload.name is not None else person.name,
+        id_number=payload.id_number
+        if payload.id_number is not None
+        else pii.decrypt(person.id_number_encrypted),
+        phone=payload.phone if payload.phone is not None else pii.decrypt(person.phone_encrypted),
+        address=payload.address if payload.address is not None else person.address,
+    )
+    return services.person_update(actor=request.user, person=person, data=data)
+
+
+@router.post("/people/{person_id}/reveal", response=RevealOut, tags=["people"])
+def person_reveal(request: HttpRequest, person_id: int, payload: RevealIn) -> dict[str, str]:
+    person = selectors.person_get(user=request.user, pk=person_id, action=Action.REVEAL)
+    value = services.person_reveal(
+        actor=request.user,
+        person=person,
+        field=payload.field,
+        reason=payload.reason,
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
+    return {"field": payload.field, "value": value}
+
+
+@router.get("/enterprises", response=list[EnterpriseOut], tags=["enterprises"])
+@paginate(LimitOffsetPagination)
+def enterprises(request: HttpRequest, q: str = "") -> Any:
+    return selectors.enterprise_list(user=request.user, q=q[:100])
+
+
+@router.get("/enterprises/{enterprise_id}", response=EnterpriseOut, tags=["enterprises"])
+def enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+    return selectors.enterprise_get(user=request.user, pk=enterprise_id)
+
+
+def _building_for(user: Any, building_id: int | None) -> OfficeBuilding | None:
+    if building_id is None:
+        return None
+    return policy.get_or_404(user, Action.VIEW, OfficeBuilding.objects.all(), pk=building_id)
+
+
+@router.post("/enterprises", response={201: EnterpriseOut}, tags=["enterprises"])
+def enterprise_create(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
+    org = _org_for(request.user, payload.org_unit_id)
+    data = services.EnterpriseData.clean(
+        name=payload.name,
+        credit_code=payload.credit_code,
+        building=_building_for(request.user, payload.building_id),
+        floor=payload.floor,
+    )
+    return 201, services.enterprise_create(actor=request.user, org_unit=org, data=data)
+
+
+@router.put("/enterprises/{enterprise_id}", response=EnterpriseOut, tags=["enterprises"])
+def enterprise_update(
+    request: HttpRequest, enterprise_id: int, payload: EnterpriseIn
+) -> Enterprise:
+    enterprise = selectors.enterprise_get(user=request.user, pk=enterprise_id, action=Action.CHANGE)
+    data = services.EnterpriseData.clean(
+        name=payload.name,
+        credit_code=payload.credit_code,
+        building=_building_for(request.user, payload.building_id),
+        floor=payload.floor,
+    )
+    return services.enterprise_update(actor=request.user, enterprise=enterprise, data=data)
+
+
+@router.get("/compounds", response=list[PlaceOut], tags=["places"])
+@paginate(LimitOffsetPagination)
+def compounds(request: HttpRequest, q: str = "") -> Any:
+    return selectors.compound_list(user=request.user, q=q[:100])
+
+
+@router.get("/buildings", response=list[PlaceOut], tags=["places"])
+@paginate(LimitOffsetPagination)
+def buildings(request: HttpRequest, q: str = "") -> Any:
+    return selectors.building_list(user=request.user, q=q[:100])
+
+
+__all__ = ["NotPermitted", "router"]

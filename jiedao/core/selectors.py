@@ -1,0 +1,214 @@
+"""Reads of the foundation's records. Each takes `user=` and returns only what they may see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.db.models import Count, Q, QuerySet
+
+from jiedao.accounts.models import Role
+from jiedao.core.models import (
+    Compound,
+    Enterprise,
+    ImportJob,
+    OfficeBuilding,
+    OrgKind,
+    OrgUnit,
+    Person,
+    PiiReveal,
+)
+from jiedao.core.permissions import Action, policy
+
+
+def org_unit_list(*, user: Any, kinds: set[str] | None = None) -> QuerySet[OrgUnit]:
+    qs = policy.scope(user, Action.VIEW, OrgUnit.objects.select_related("parent"))
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    return qs
+
+
+def org_units_for(*, user: Any, model: type, action: Action) -> QuerySet[OrgUnit]:
+    """Org units under which the user may do `action` on `model` (choices for a form)."""
+    paths = policy.paths_for(user, model, action)
+    if not paths:
+        return OrgUnit.objects.none()
+    q = Q()
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return OrgUnit.objects.filter(q).exclude(kind__in=[OrgKind.CITY, OrgKind.DISTRICT])
+
+
+def _name_filter(q: str) -> Q:
+    text = q.strip().lower()
+    compact = re.sub(r"\s+", "", text)
+    cond = Q(name__icontains=q.strip())
+    if compact.isascii() and compact.isalpha():
+        cond |= Q(name_pinyin__contains=compact) | Q(name_initials__startswith=compact)
+    return cond
+
+
+def person_list(*, user: Any, q: str = "", org: OrgUnit | None = None) -> QuerySet[Person]:
+    qs = policy.scope(user, Action.VIEW, Person.objects.select_related("org_unit"))
+    if q.strip():
+        qs = qs.filter(_name_filter(q))
+    if org is not None:
+        qs = qs.filter(org_unit__path__startswith=org.path)
+    return qs
+
+
+def person_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Person:
+    return policy.get_or_404(
+        user, action, Person.objects.select_related("org_unit", "household", "user"), pk=pk
+    )
+
+
+def enterprise_list(*, user: Any, q: str = "") -> QuerySet[Enterprise]:
+    qs = policy.scope(
+        user, Action.VIEW, Enterprise.objects.select_related("org_unit", "building", "contact")
+    )
+    if q.strip():
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(credit_code__iexact=q.strip()))
+    return qs
+
+
+def enterprise_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Enterprise:
+    return policy.get_or_404(
+        user,
+        action,
+        Enterprise.objects.select_related("org_unit", "building", "contact"),
+        pk=pk,
+    )
+
+
+def compound_list(*, user: Any, q: str = "") -> QuerySet[Compound]:
+    qs = policy.scope(
+        user,
+        Action.VIEW,
+        Compound.objects.select_related("org_unit").annotate(block_count=Count("blocks")),
+    )
+    if q.strip():
+        qs = qs.filter(name__icontains=q.strip())
+    return qs
+
+
+def compound_get(*, user: Any, pk: Any) -> Compound:
+    return policy.get_or_404(user, Action.VIEW, Compound.objects.select_related("org_unit"), pk=pk)
+
+
+def building_list(*, user: Any, q: str = "") -> QuerySet[OfficeBuilding]:
+    qs = policy.scope(
+        user,
+        Action.VIEW,
+        OfficeBuilding.objects.select_related("org_unit").annotate(
+            enterprise_count=Count("enterprises")
+        ),
+    )
+    if q.strip():
+        qs = qs.filter(name__icontains=q.strip())
+    return qs
+
+
+def building_get(*, user: Any, pk: Any) -> OfficeBuilding:
+    return policy.get_or_404(
+        user, Action.VIEW, OfficeBuilding.objects.select_related("org_unit"), pk=pk
+    )
+
+
+def import_job_get(*, user: Any, pk: Any) -> ImportJob:
+    return policy.get_or_404(
+        user, Action.VIEW, ImportJob.objects.select_related("org_unit", "created_by"), pk=pk
+    )
+
+
+def import_job_list(*, user: Any) -> QuerySet[ImportJob]:
+    return policy.scope(
+        user, Action.VIEW, ImportJob.objects.select_related("org_unit", "created_by")
+    ).defer("content")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Counts for one subdistrict, all computed from its records."""
+
+    org: OrgUnit
+    committees: int
+    compounds: int
+    buildings: int
+    people: int
+    enterprises: int
+
+
+ROLLUP_DEFINITIONS = {
+    "committees": "居委会数：该街道下的居委会记录数",
+    "compounds": "小区数：该街道下各居委会的小区记录数",
+    "buildings": "楼宇数：该街道的楼宇记录数",
+    "people": "居民数：该街道下登记的居民记录数",
+    "enterprises": "企业数：该街道登记的企业记录数",
+}
+
+
+def _count_by_subdistrict(qs: QuerySet[Any], subdistricts: list[OrgUnit]) -> dict[int, int]:
+    """One grouped query: rows counted under each subdistrict's path prefix."""
+    counts: dict[int, int] = {}
+    rows = qs.values_list("org_unit__path").annotate(n=Count("pk"))
+    for path, n in rows:
+        for sd in subdistricts:
+            if path.startswith(sd.path):
+                counts[sd.pk] = counts.get(sd.pk, 0) + n
+    return counts
+
+
+def rollup_by_subdistrict(*, user: Any) -> list[Rollup]:
+    """Roll-ups of every subdistrict the user can see (org tree VIEW): no personal data.
+
+    Leaders of a district or city read these without seeing any single person's record.
+    """
+    subdistricts = list(org_unit_list(user=user, kinds={OrgKind.SUBDISTRICT}))
+    if not subdistricts:
+        return []
+    prefix = Q()
+    for sd in subdistricts:
+        prefix |= Q(org_unit__path__startswith=sd.path)
+    committees: dict[int, int] = {}
+    for path in OrgUnit.objects.filter(kind=OrgKind.COMMITTEE).values_list("path", flat=True):
+        for sd in subdistricts:
+            if path.startswith(sd.path):
+                committees[sd.pk] = committees.get(sd.pk, 0) + 1
+    compounds = _count_by_subdistrict(Compound.objects.filter(prefix), subdistricts)
+    buildings = _count_by_subdistrict(OfficeBuilding.objects.filter(prefix), subdistricts)
+    people = _count_by_subdistrict(Person.objects.filter(prefix), subdistricts)
+    enterprises = _count_by_subdistrict(Enterprise.objects.filter(prefix), subdistricts)
+    return [
+        Rollup(
+            org=sd,
+            committees=committees.get(sd.pk, 0),
+            compounds=compounds.get(sd.pk, 0),
+            buildings=buildings.get(sd.pk, 0),
+            people=people.get(sd.pk, 0),
+            enterprises=enterprises.get(sd.pk, 0),
+        )
+        for sd in subdistricts
+    ]
+
+
+def can_read_audit(user: Any) -> bool:
+    return policy.has_role(user, {Role.PLATFORM_ADMIN})
+
+
+def audit_log_list(*, user: Any, q: str = "") -> QuerySet[LogEntry]:
+    """The whole audit log, for platform admins only."""
+    if not can_read_audit(user):
+        return LogEntry.objects.none()
+    qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    if q.strip():
+        qs = qs.filter(
+            Q(object_repr__icontains=q.strip()) | Q(actor__username__icontains=q.strip())
+        )
+    return qs
+
+
+def reveal_list(*, user: Any) -> QuerySet[PiiReveal]:
+    return policy.scope(user, Action.VIEW, PiiReveal.objects.select_related("user", "person"))
