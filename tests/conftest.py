@@ -1,0 +1,74 @@
+"""Fixtures: a small org tree shaped like the demo's, and one user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jiedao.accounts.models import Role, User
+from jiedao.accounts.services import token_create
+from jiedao.core.models import OrgKind, OrgUnit
+from tests.factories import UserFactory
+
+
+@dataclass
+class Tree:
+    city: OrgUnit
+    district: OrgUnit
+    sub_a: OrgUnit  # 天目西路街道
+    area_a: OrgUnit
+    committee_a: OrgUnit  # 华新居委会
+    committee_b: OrgUnit  # another committee of the same subdistrict
+    sub_b: OrgUnit  # 北站街道
+    committee_c: OrgUnit  # a committee of the other subdistrict
+
+
+@pytest.fixture
+def tree(db: Any) -> Tree:
+    def unit(code: str, kind: str, name: str, parent: OrgUnit | None) -> OrgUnit:
+        org = OrgUnit(code=code, kind=kind, name=name, parent=parent)
+        org.save()
+        return org
+
+    city = unit("SH", OrgKind.CITY, "上海市", None)
+    district = unit("JA", OrgKind.DISTRICT, "静安区", city)
+    sub_a = unit("TMX", OrgKind.SUBDISTRICT, "天目西路街道", district)
+    area_a = unit("TMX-S", OrgKind.AREA, "站南片区", sub_a)
+    committee_a = unit("TMX-HX", OrgKind.COMMITTEE, "华新居委会", area_a)
+    committee_b = unit("TMX-FGN", OrgKind.COMMITTEE, "蕃瓜弄居委会", sub_a)
+    sub_b = unit("BZ", OrgKind.SUBDISTRICT, "北站街道", district)
+    committee_c = unit("BZ-HS", OrgKind.COMMITTEE, "海昌居委会", sub_b)
+    return Tree(city, district, sub_a, area_a, committee_a, committee_b, sub_b, committee_c)
+
+
+@pytest.fixture
+def users(tree: Tree) -> dict[str, User]:
+    """One user per demo role, named like the demo logins."""
+    spec = {
+        "admin": (Role.PLATFORM_ADMIN, tree.city),
+        "tmx_admin": (Role.SUBDISTRICT_ADMIN, tree.sub_a),
+        "tmx_leader": (Role.SUBDISTRICT_LEADER, tree.sub_a),
+        "tmx_clerk": (Role.SERVICE_CLERK, tree.sub_a),
+        "tmx_business": (Role.BUSINESS_OFFICER, tree.sub_a),
+        "hx_worker": (Role.COMMITTEE_WORKER, tree.committee_a),
+        "fgn_worker": (Role.COMMITTEE_WORKER, tree.committee_b),
+        "bz_admin": (Role.SUBDISTRICT_ADMIN, tree.sub_b),
+        "ja_leader": (Role.DISTRICT_LEADER, tree.district),
+        "expert1": (Role.EXPERT, tree.sub_a),
+        "resident1": (Role.RESIDENT, tree.committee_a),
+        "enterprise1": (Role.ENTERPRISE_CONTACT, tree.sub_a),
+    }
+    return {name: UserFactory.with_role(role, org, username=name) for name, (role, org) in spec.items()}
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def bearer(user: User) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
