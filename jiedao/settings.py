@@ -121,7 +121,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("JIEDAO_CACHE_PREFIX", "jiedao"),
+            # Parallel test workers share one Redis: each keeps to its own prefix.
+            "KEY_PREFIX": os.environ.get("JIEDAO_CACHE_PREFIX", "jiedao")
+            + os.environ.get("PYTEST_XDIST_WORKER", ""),
         }
     }
 else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -151,7 +152,7 @@ class Policy:
         visible = self.scope(user, Action.VIEW, queryset)
         try:
             obj = visible.get(**lookup)
-        except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        except (ObjectDoesNotExist, ValueError, TypeError) as exc:
             raise Http404 from exc
         if action != Action.VIEW and not self.can(user, action, obj):
             raise NotPermitted(action)

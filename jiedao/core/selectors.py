@@ -194,6 +194,32 @@ def rollup_by_subdistrict(*, user: Any) -> list[Rollup]:
     ]
 
 
+@dataclass(frozen=True)
+class ScopeCount:
+    label: str
+    count: int
+    url_name: str
+    definition: str
+
+
+def scope_counts(*, user: Any) -> list[ScopeCount]:
+    """How many records of each kind the user may open (staff only: own records are shown
+    to public accounts separately)."""
+    from django.utils.translation import gettext as _
+
+    out: list[ScopeCount] = []
+    for model, label, url_name, definition in (
+        (Person, _("居民"), "person_list", _("您有权查看的居民记录数")),
+        (Enterprise, _("企业"), "enterprise_list", _("您有权查看的企业记录数")),
+        (Compound, _("小区"), "compound_list", _("您有权查看的小区记录数")),
+        (OfficeBuilding, _("楼宇"), "building_list", _("您有权查看的楼宇记录数")),
+    ):
+        if policy.paths_for(user, model, Action.VIEW):
+            count = policy.scope(user, Action.VIEW, model._default_manager.all()).count()
+            out.append(ScopeCount(label, count, url_name, definition))
+    return out
+
+
 def can_read_audit(user: Any) -> bool:
     return policy.has_role(user, {Role.PLATFORM_ADMIN})
 

@@ -52,9 +52,9 @@ def list_page(
     if request.GET.get("export") == "xlsx":
         if not policy.can_any(request.user, model, Action.EXPORT):
             raise NotPermitted(Action.EXPORT)
-        rows = policy.scope(request.user, Action.EXPORT, queryset)
+        exported = policy.scope(request.user, Action.EXPORT, queryset)
         return xlsx_response(
-            [ExportColumn(c.label, c.value) for c in columns], rows.iterator(), export_name
+            [ExportColumn(c.label, c.value) for c in columns], exported.iterator(), export_name
         )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
@@ -70,8 +70,12 @@ def list_page(
         "query": request.GET.get("q", ""),
         "actions": actions or [],
     }
-    template = "core/partials/list_table.html" if request.htmx else "core/list.html"
+    template = "core/partials/list_table.html" if _htmx(request) else "core/list.html"
     return render(request, template, context)
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
 
 
 def _q(request: HttpRequest) -> str:
@@ -81,13 +85,14 @@ def _q(request: HttpRequest) -> str:
 # --- home -----------------------------------------------------------------------------------
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    """One home for every role: what they can reach, counted from the records they may see."""
+    user: Any = request.user
     context: dict[str, Any] = {
         "rollups": selectors.rollup_by_subdistrict(user=user),
         "definitions": selectors.ROLLUP_DEFINITIONS,
+        "scope_counts": selectors.scope_counts(user=user),
         "own_person": Person.objects.filter(user=user).select_related("org_unit").first(),
         "own_enterprises": selectors.enterprise_list(user=user).filter(contact__user=user),
-        "roles": sorted(policy.roles(user)),
     }
     return render(request, "core/home.html", context)
 
@@ -540,7 +545,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_confirm": job.status == ImportStatus.PREVIEWED
         and policy.can(request.user, Action.CHANGE, job),
     }
-    if request.htmx:
+    if _htmx(request):
         return render(request, "core/partials/import_status.html", context)
     return render(request, "core/import_detail.html", context)
 
