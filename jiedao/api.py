@@ -59,6 +59,8 @@ def invalid_data(request: HttpRequest, exc: DjangoValidationError) -> HttpRespon
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # e.g. a body that is not JSON at all
+        return _error(request, 400, "bad_request", _("请求内容无法解析，请发送 JSON。"))
     return _error(request, exc.status_code, "error", str(exc))
 
 

@@ -25,7 +25,6 @@ class Role(models.TextChoices):
 
 # Roles grouped by what they may do; policies combine these sets rather than list roles.
 LEADERS = frozenset({Role.CITY_LEADER, Role.DISTRICT_LEADER, Role.SUBDISTRICT_LEADER})
-ROLLUP_READERS = frozenset({Role.CITY_LEADER, Role.DISTRICT_LEADER})
 DEPARTMENT_STAFF = frozenset(
     {
         Role.SERVICE_CLERK,

@@ -17,6 +17,14 @@ from jiedao.core.permissions import Action, NotPermitted, policy
 router = Router()
 
 
+class Pagination(LimitOffsetPagination):
+    """limit/offset with bounds: a huge offset must be a 422, not a database overflow."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000)
+        offset: int = Field(0, ge=0, le=2**31 - 1)
+
+
 class MeOut(Schema):
     id: int
     username: str
@@ -130,7 +138,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/org-units", response=list[OrgUnitOut], tags=["org"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def org_units(request: HttpRequest) -> Any:
     return selectors.org_unit_list(user=request.user)
 
@@ -159,7 +167,7 @@ def _org_for(user: Any, org_unit_id: int) -> OrgUnit:
 
 
 @router.get("/people", response=list[PersonOut], tags=["people"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def people(request: HttpRequest, q: str = "") -> Any:
     return selectors.person_list(user=request.user, q=q[:100])
 
@@ -170,12 +178,12 @@ def person(request: HttpRequest, person_id: int) -> Person:
 
 
 @router.post("/people", response={201: PersonOut}, tags=["people"])
-def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+def person_create(request: HttpRequest, payload: PersonIn) -> Person:
     org = _org_for(request.user, payload.org_unit_id)
     data = services.PersonData.clean(
         name=payload.name, id_number=payload.id_number, phone=payload.phone, address=payload.address
     )
-    return 201, services.person_create(actor=request.user, org_unit=org, data=data)
+    return services.person_create(actor=request.user, org_unit=org, data=data)
 
 
 @router.patch("/people/{person_id}", response=PersonOut, tags=["people"])
@@ -208,7 +216,7 @@ def person_reveal(request: HttpRequest, person_id: int, payload: RevealIn) -> di
 
 
 @router.get("/enterprises", response=list[EnterpriseOut], tags=["enterprises"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def enterprises(request: HttpRequest, q: str = "") -> Any:
     return selectors.enterprise_list(user=request.user, q=q[:100])
 
@@ -225,7 +233,7 @@ def _building_for(user: Any, building_id: int | None) -> OfficeBuilding | None:
 
 
 @router.post("/enterprises", response={201: EnterpriseOut}, tags=["enterprises"])
-def enterprise_create(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
+def enterprise_create(request: HttpRequest, payload: EnterpriseIn) -> Enterprise:
     org = _org_for(request.user, payload.org_unit_id)
     data = services.EnterpriseData.clean(
         name=payload.name,
@@ -233,7 +241,7 @@ def enterprise_create(request: HttpRequest, payload: EnterpriseIn) -> tuple[int,
         building=_building_for(request.user, payload.building_id),
         floor=payload.floor,
     )
-    return 201, services.enterprise_create(actor=request.user, org_unit=org, data=data)
+    return services.enterprise_create(actor=request.user, org_unit=org, data=data)
 
 
 @router.put("/enterprises/{enterprise_id}", response=EnterpriseOut, tags=["enterprises"])
@@ -251,13 +259,13 @@ def enterprise_update(
 
 
 @router.get("/compounds", response=list[PlaceOut], tags=["places"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def compounds(request: HttpRequest, q: str = "") -> Any:
     return selectors.compound_list(user=request.user, q=q[:100])
 
 
 @router.get("/buildings", response=list[PlaceOut], tags=["places"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def buildings(request: HttpRequest, q: str = "") -> Any:
     return selectors.building_list(user=request.user, q=q[:100])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from jiedao.core.audit import acting_as
 from jiedao.core.models import Enterprise, ImportJob, ImportStatus, OfficeBuilding, OrgUnit, Person
-from jiedao.core.permissions import Action, policy
+from jiedao.core.permissions import Action, NotPermitted, policy
 from jiedao.core.services import (
     EnterpriseData,
     Outcome,
@@ -32,6 +33,9 @@ from jiedao.core.services import (
     enterprise_upsert,
     person_upsert,
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class ImportFileError(Exception):
@@ -235,6 +239,9 @@ def _process(
         except ValidationError as exc:
             errors.extend(RowError(row_number, c, m) for c, m in _messages(exc, importer))
             continue
+        except NotPermitted:  # e.g. a contact person the importing user may not register
+            errors.append(RowError(row_number, "", _("您无权执行此操作。")))
+            continue
         summary[outcome] += 1
         if save and (offset % 25 == 0 or offset == total - 1):
             cache.set(progress_key(job.pk), [offset + 1, total], timeout=3600)
@@ -311,8 +318,6 @@ def import_job_preview(*, job: ImportJob, actor: Any) -> ImportJob:
 def import_job_confirm(*, job: ImportJob, actor: Any) -> ImportJob:
     """Queue the run of a clean preview; the run is one transaction."""
     if not policy.can(actor, Action.CHANGE, job):
-        from jiedao.core.permissions import NotPermitted
-
         raise NotPermitted(Action.CHANGE)
     if job.status != ImportStatus.PREVIEWED:
         raise ValidationError(_("只有预览无误的导入才能确认。"))
@@ -346,6 +351,14 @@ def import_job_run(*, job_id: int, actor_id: int) -> ImportJob:
         job.status = ImportStatus.FAILED
         job.message = _("导入未完成，没有保存任何数据：%(why)s") % {
             "why": "; ".join(getattr(exc, "messages", [str(exc)]))
+        }
+        job.save(update_fields=["status", "message", "updated_at"])
+        return job
+    except Exception:  # anything else must not leave the job "running" for ever
+        log.exception("import job %s failed", job.pk)
+        job.status = ImportStatus.FAILED
+        job.message = _("导入未完成，没有保存任何数据：%(why)s") % {
+            "why": _("服务器内部错误，请联系管理员。")
         }
         job.save(update_fields=["status", "message", "updated_at"])
         return job

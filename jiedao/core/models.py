@@ -283,6 +283,16 @@ class PiiField(models.TextChoices):
     PHONE = "phone", _("电话")
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk update and delete would bypass the model's save() and delete(): refuse them too."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("reveal records are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("reveal records are append-only")
+
+
 class PiiReveal(models.Model):
     """One reveal of one personal value: who, when, which record, which field, why."""
 
@@ -292,6 +302,8 @@ class PiiReveal(models.Model):
     reason = models.CharField(_("查看理由"), max_length=200)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -95,4 +95,9 @@ class MaskPiiLogFilter(logging.Filter):
         if masked != message:
             record.msg = masked
             record.args = None
+        # A traceback can quote a value too; formatters reuse exc_text once it is set.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
         return True

@@ -59,6 +59,11 @@ def person_list(*, user: Any, q: str = "", org: OrgUnit | None = None) -> QueryS
     return qs
 
 
+def own_person(*, user: Any) -> Person | None:
+    """The person record of a resident's own account, if the policy lets them see it."""
+    return person_list(user=user).filter(user=user).first()
+
+
 def person_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Person:
     return policy.get_or_404(
         user, action, Person.objects.select_related("org_unit", "household", "user"), pk=pk
@@ -87,7 +92,9 @@ def compound_list(*, user: Any, q: str = "") -> QuerySet[Compound]:
     qs = policy.scope(
         user,
         Action.VIEW,
-        Compound.objects.select_related("org_unit").annotate(block_count=Count("blocks")),
+        Compound.objects.select_related("org_unit")
+        .annotate(block_count=Count("blocks"))
+        .order_by("name", "pk"),
     )
     if q.strip():
         qs = qs.filter(name__icontains=q.strip())
@@ -102,9 +109,9 @@ def building_list(*, user: Any, q: str = "") -> QuerySet[OfficeBuilding]:
     qs = policy.scope(
         user,
         Action.VIEW,
-        OfficeBuilding.objects.select_related("org_unit").annotate(
-            enterprise_count=Count("enterprises")
-        ),
+        OfficeBuilding.objects.select_related("org_unit")
+        .annotate(enterprise_count=Count("enterprises"))
+        .order_by("name", "pk"),
     )
     if q.strip():
         qs = qs.filter(name__icontains=q.strip())

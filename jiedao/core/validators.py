@@ -27,6 +27,11 @@ def clean_id_number(raw: str) -> IdNumberCheck:
     except stdnum_exc.InvalidComponent:
         # validate() checks length, checksum and birth date before the region, and stdnum's
         # region table is not complete: keep the number and ask the clerk to check it.
+        # A bad birth date raises the same exception, so tell the two apart.
+        try:
+            ric.get_birth_date(value)
+        except stdnum_exc.InvalidComponent:
+            raise ValidationError(_("身份证号中的出生日期无效。"), code="birth_date") from None
         return IdNumberCheck(value, warning=str(_("身份证号的行政区划代码不在代码表中，请核对。")))
     except stdnum_exc.InvalidChecksum:
         raise ValidationError(_("身份证号校验位不正确。"), code="checksum") from None

@@ -91,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "rollups": selectors.rollup_by_subdistrict(user=user),
         "definitions": selectors.ROLLUP_DEFINITIONS,
         "scope_counts": selectors.scope_counts(user=user),
-        "own_person": Person.objects.filter(user=user).select_related("org_unit").first(),
+        "own_person": selectors.own_person(user=user),
         "own_enterprises": selectors.enterprise_list(user=user).filter(contact__user=user),
     }
     return render(request, "core/home.html", context)
