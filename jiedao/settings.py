@@ -32,6 +32,13 @@ CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("JIEDAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
 SESSION_COOKIE_HTTPONLY = True
+# Behind TLS (a reverse proxy that sets X-Forwarded-Proto), JIEDAO_SECURE=1 marks cookies
+# secure and trusts the proxy's scheme header.
+if env_bool("JIEDAO_SECURE", default=False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("JIEDAO_HSTS_SECONDS", "0"))
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Keys for personal data: a Fernet key for encryption at rest and a key for the blind index.

@@ -8,6 +8,7 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from jiedao.accounts.models import Role
 from jiedao.core.models import (
@@ -149,11 +150,11 @@ class Rollup:
 
 
 ROLLUP_DEFINITIONS = {
-    "committees": "居委会数：该街道下的居委会记录数",
-    "compounds": "小区数：该街道下各居委会的小区记录数",
-    "buildings": "楼宇数：该街道的楼宇记录数",
-    "people": "居民数：该街道下登记的居民记录数",
-    "enterprises": "企业数：该街道登记的企业记录数",
+    "committees": gettext_lazy("居委会数：该街道下的居委会记录数"),
+    "compounds": gettext_lazy("小区数：该街道下各居委会的小区记录数"),
+    "buildings": gettext_lazy("楼宇数：该街道的楼宇记录数"),
+    "people": gettext_lazy("居民数：该街道下登记的居民记录数"),
+    "enterprises": gettext_lazy("企业数：该街道登记的企业记录数"),
 }
 
 

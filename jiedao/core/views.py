@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jiedao.accounts.models import PUBLIC_ROLES
 from jiedao.core import imports, pii, selectors, services
 from jiedao.core.audit import history
 from jiedao.core.exports import ExportColumn, xlsx_bytes, xlsx_response
@@ -74,12 +75,20 @@ def list_page(
     return render(request, template, context)
 
 
+def _history_for(request: HttpRequest, obj: Model) -> Any:
+    """A record's change history, for staff: residents and enterprises see none of it."""
+    if not policy.roles(request.user) - PUBLIC_ROLES:
+        return None
+    return history(obj)[:50]
+
+
 def _htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
 def _q(request: HttpRequest) -> str:
-    return str(request.GET.get("q", ""))[:100]
+    # NUL cannot be stored or searched for in PostgreSQL text: drop it.
+    return str(request.GET.get("q", "")).replace("\x00", "")[:100]
 
 
 # --- home -----------------------------------------------------------------------------------
@@ -141,9 +150,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": policy.can(request.user, Action.CHANGE, person),
             "can_reveal": policy.can(request.user, Action.REVEAL, person),
             "reveal_form": RevealForm(),
-            "history": history(person)[:50],
+            "history": _history_for(request, person),
             "household_members": (
-                person.household.members.exclude(pk=person.pk) if person.household else []
+                selectors.person_list(user=request.user)
+                .filter(household=person.household)
+                .exclude(pk=person.pk)
+                if person.household
+                else []
             ),
         },
     )
@@ -284,7 +297,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "enterprise": enterprise,
             "can_edit": policy.can(request.user, Action.CHANGE, enterprise),
-            "history": history(enterprise)[:50],
+            "history": _history_for(request, enterprise),
         },
     )
 
@@ -391,7 +404,7 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/compound_detail.html",
-        {"compound": compound, "blocks": compound.blocks.all(), "history": history(compound)[:50]},
+        {"compound": compound, "blocks": compound.blocks.all(), "history": _history_for(request, compound)},
     )
 
 
@@ -429,7 +442,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/building_detail.html",
-        {"building": building, "enterprises": enterprises, "history": history(building)[:50]},
+        {"building": building, "enterprises": enterprises, "history": _history_for(request, building)},
     )
 
 
