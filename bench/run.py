@@ -97,7 +97,9 @@ def main() -> None:
                 client.force_login(user)
                 cases[f"people list page · {label}"] = lambda c=client: c.get("/people/")
                 cases[f"pinyin search 'zs' · {label}"] = lambda c=client: c.get("/people/?q=zs")
-                cases[f"API people list · {label}"] = lambda c=client: c.get("/api/v1/people?limit=50")
+                cases[f"API people list · {label}"] = lambda c=client: c.get(
+                    "/api/v1/people?limit=50"
+                )
             for name, fn in cases.items():
                 response = fn()
                 assert response.status_code == 200, (name, response.status_code)

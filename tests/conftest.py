@@ -61,7 +61,9 @@ def users(tree: Tree) -> dict[str, User]:
         "resident1": (Role.RESIDENT, tree.committee_a),
         "enterprise1": (Role.ENTERPRISE_CONTACT, tree.sub_a),
     }
-    return {name: UserFactory.with_role(role, org, username=name) for name, (role, org) in spec.items()}
+    return {
+        name: UserFactory.with_role(role, org, username=name) for name, (role, org) in spec.items()
+    }
 
 
 def login(user: User) -> Client:

@@ -69,8 +69,15 @@ class BuildingFactory(DjangoModelFactory):
     address = "测试路2号"
 
 
-def make_person(org: OrgUnit, name: str = "张三", *, id_no: str | None = None, phone: str | None = None,
-                address: str = "测试路1号101室", user: User | None = None) -> Person:
+def make_person(
+    org: OrgUnit,
+    name: str = "张三",
+    *,
+    id_no: str | None = None,
+    phone: str | None = None,
+    address: str = "测试路1号101室",
+    user: User | None = None,
+) -> Person:
     person = Person(org_unit=org, user=user)
     _apply_person_data(person, PersonData(name, id_no or id_number(), phone or mobile(), address))
     person.save()
@@ -78,4 +85,6 @@ def make_person(org: OrgUnit, name: str = "张三", *, id_no: str | None = None,
 
 
 def make_enterprise(org: OrgUnit, name: str = "测试科技有限公司", **kwargs: Any) -> Enterprise:
-    return Enterprise.objects.create(org_unit=org, name=name, credit_code=kwargs.pop("code", None) or credit_code(), **kwargs)
+    return Enterprise.objects.create(
+        org_unit=org, name=name, credit_code=kwargs.pop("code", None) or credit_code(), **kwargs
+    )

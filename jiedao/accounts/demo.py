@@ -30,7 +30,7 @@ DEMO_USERS: list[tuple[str, str, str, str]] = [
 
 @demo_step("accounts.users", order=50)
 def demo_users(ctx: DemoContext) -> None:
-    password = settings.JIEDAO_DEMO_PASSWORD  # noqa: S105
+    password = settings.JIEDAO_DEMO_PASSWORD
     for username, display, role, org_code in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username, defaults={"display_name": display}
@@ -63,7 +63,7 @@ def demo_users(ctx: DemoContext) -> None:
 
 
 def print_logins(out: Callable[[str], None]) -> None:
-    default = settings.JIEDAO_DEMO_PASSWORD == "jiedao-demo"
+    default = settings.JIEDAO_DEMO_PASSWORD == "jiedao-demo"  # noqa: S105
     shown = "jiedao-demo" if default else "(JIEDAO_DEMO_PASSWORD)"
     out(f"Demo logins (password: {shown}):")
     for username, display, role, org_code in DEMO_USERS:

@@ -169,7 +169,7 @@ def _org_for(user: Any, org_unit_id: int) -> OrgUnit:
 @router.get("/people", response=list[PersonOut], tags=["people"])
 @paginate(Pagination)
 def people(request: HttpRequest, q: str = "") -> Any:
-    return selectors.person_list(user=request.user, q=q[:100])
+    return selectors.person_list(user=request.user, q=q.replace("\x00", "")[:100])
 
 
 @router.get("/people/{person_id}", response=PersonOut, tags=["people"])
@@ -218,7 +218,7 @@ def person_reveal(request: HttpRequest, person_id: int, payload: RevealIn) -> di
 @router.get("/enterprises", response=list[EnterpriseOut], tags=["enterprises"])
 @paginate(Pagination)
 def enterprises(request: HttpRequest, q: str = "") -> Any:
-    return selectors.enterprise_list(user=request.user, q=q[:100])
+    return selectors.enterprise_list(user=request.user, q=q.replace("\x00", "")[:100])
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut, tags=["enterprises"])
@@ -261,13 +261,13 @@ def enterprise_update(
 @router.get("/compounds", response=list[PlaceOut], tags=["places"])
 @paginate(Pagination)
 def compounds(request: HttpRequest, q: str = "") -> Any:
-    return selectors.compound_list(user=request.user, q=q[:100])
+    return selectors.compound_list(user=request.user, q=q.replace("\x00", "")[:100])
 
 
 @router.get("/buildings", response=list[PlaceOut], tags=["places"])
 @paginate(Pagination)
 def buildings(request: HttpRequest, q: str = "") -> Any:
-    return selectors.building_list(user=request.user, q=q[:100])
+    return selectors.building_list(user=request.user, q=q.replace("\x00", "")[:100])
 
 
 __all__ = ["NotPermitted", "router"]

@@ -34,7 +34,6 @@ from jiedao.core.services import (
     person_upsert,
 )
 
-
 log = logging.getLogger(__name__)
 
 
@@ -151,7 +150,9 @@ def _read_csv(content: bytes) -> list[list[str]]:
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise ImportFileError(_("无法识别文件的编码。"))
     try:
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        rows = [
+            [c.replace("\x00", "").strip() for c in row] for row in csv.reader(io.StringIO(text))
+        ]
     except csv.Error as exc:
         raise ImportFileError(_("CSV 文件格式不正确。")) from exc
     rows = [r for r in rows if any(r)]

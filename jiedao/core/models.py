@@ -65,15 +65,6 @@ class OrgUnit(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:  # noqa: DJ012  (validation reads best next to the fields)
-        if self.parent is None:
-            if self.kind != OrgKind.CITY:
-                raise ValidationError({"parent": _("只有市级组织可以没有上级。")})
-        elif self.kind not in ALLOWED_CHILDREN[self.parent.kind]:
-            raise ValidationError({"kind": _("该层级不能设在所选上级之下。")})
-        if self.pk and self.parent and self.parent.path.startswith(self.path):
-            raise ValidationError({"parent": _("不能把组织移到它自己的下级之下。")})
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.path = (self.parent.path if self.parent else "/") + self.code + "/"
         self.depth = self.path.count("/") - 2
@@ -82,6 +73,15 @@ class OrgUnit(TimeStampedModel):
         for child in self.children.all():
             if not child.path.startswith(self.path):
                 child.save()
+
+    def clean(self) -> None:
+        if self.parent is None:
+            if self.kind != OrgKind.CITY:
+                raise ValidationError({"parent": _("只有市级组织可以没有上级。")})
+        elif self.kind not in ALLOWED_CHILDREN[self.parent.kind]:
+            raise ValidationError({"kind": _("该层级不能设在所选上级之下。")})
+        if self.pk and self.parent and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": _("不能把组织移到它自己的下级之下。")})
 
     def is_within(self, ancestor: OrgUnit) -> bool:
         return self.path.startswith(ancestor.path)

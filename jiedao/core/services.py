@@ -55,7 +55,9 @@ class PersonData:
     ) -> PersonData:
         errors: dict[str, list[str]] = {}
         warnings: list[str] = []
-        name = (name or "").strip()
+        # NUL cannot be stored in PostgreSQL text; forms refuse it, the API and files may not.
+        name = (name or "").replace("\x00", "").strip()
+        address = (address or "").replace("\x00", "")
         if not name:
             errors["name"] = [_("请填写姓名。")]
         elif len(name) > 50:
@@ -183,7 +185,7 @@ def person_reveal(
     """The clear value of one personal field, logged with who, when, which record and why."""
     if not policy.can(actor, Action.REVEAL, person):
         raise NotPermitted(Action.REVEAL)
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": [_("请说明查看理由。")]})
     if field not in PiiField.values:
@@ -215,7 +217,7 @@ class EnterpriseData:
         floor: int | str | None = None,
     ) -> EnterpriseData:
         errors: dict[str, list[str]] = {}
-        name = (name or "").strip()
+        name = (name or "").replace("\x00", "").strip()
         if not name:
             errors["name"] = [_("请填写企业名称。")]
         elif len(name) > 200:

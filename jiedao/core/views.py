@@ -404,7 +404,11 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/compound_detail.html",
-        {"compound": compound, "blocks": compound.blocks.all(), "history": _history_for(request, compound)},
+        {
+            "compound": compound,
+            "blocks": compound.blocks.all(),
+            "history": _history_for(request, compound),
+        },
     )
 
 
@@ -442,7 +446,11 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/building_detail.html",
-        {"building": building, "enterprises": enterprises, "history": _history_for(request, building)},
+        {
+            "building": building,
+            "enterprises": enterprises,
+            "history": _history_for(request, building),
+        },
     )
 
 
