@@ -616,7 +616,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {
             "status": "ok" if status == 200 else "degraded",
             "database": database,
-            "vendor": connection.vendor,
         },
         status=status,
     )
