@@ -167,16 +167,30 @@ def person_upsert(*, actor: Any, org_unit: OrgUnit, data: PersonData) -> tuple[P
     if existing is None:
         return person_create(actor=actor, org_unit=org_unit, data=data), "created"
     changed = _apply_person_data(existing, data)
-    if existing.org_unit_id != org_unit.pk:
-        existing.org_unit = org_unit
+    outcome = _save_upsert(
+        actor=actor,
+        obj=existing,
+        changed=changed,
+        org_unit=org_unit,
+        refused=_("该身份证号属于您无权修改的居民。"),
+    )
+    return existing, outcome
+
+
+def _save_upsert(
+    *, actor: Any, obj: Person | Enterprise, changed: list[str], org_unit: OrgUnit, refused: str
+) -> Outcome:
+    """The update half of an upsert: move to `org_unit`, save what changed, if permitted."""
+    if obj.org_unit_id != org_unit.pk:
+        obj.org_unit = org_unit
         changed.append("org_unit")
     if not changed:
-        return existing, "unchanged"
-    if not policy.can(actor, Action.CHANGE, existing):
-        raise ValidationError(_("该身份证号属于您无权修改的居民。"))
+        return "unchanged"
+    if not policy.can(actor, Action.CHANGE, obj):
+        raise ValidationError(refused)
     with acting_as(actor):
-        existing.save(update_fields=[*changed, "updated_at"])
-    return existing, "updated"
+        obj.save(update_fields=[*changed, "updated_at"])
+    return "updated"
 
 
 def person_reveal(
@@ -307,16 +321,14 @@ def enterprise_upsert(
     if contact_person is not None and existing.contact_id != contact_person.pk:
         existing.contact = contact_person
         changed.append("contact")
-    if existing.org_unit_id != org_unit.pk:
-        existing.org_unit = org_unit
-        changed.append("org_unit")
-    if not changed:
-        return existing, "unchanged"
-    if not policy.can(actor, Action.CHANGE, existing):
-        raise ValidationError(_("该信用代码属于您无权修改的企业。"))
-    with acting_as(actor):
-        existing.save(update_fields=[*changed, "updated_at"])
-    return existing, "updated"
+    outcome = _save_upsert(
+        actor=actor,
+        obj=existing,
+        changed=changed,
+        org_unit=org_unit,
+        refused=_("该信用代码属于您无权修改的企业。"),
+    )
+    return existing, outcome
 
 
 def _contact_for(*, actor: Any, org_unit: OrgUnit, data: PersonData) -> Person:
