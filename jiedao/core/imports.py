@@ -91,12 +91,15 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+def too_big_message() -> str:
+    megabytes = f"{settings.JIEDAO_IMPORT_MAX_BYTES / 2**20:.2f}".rstrip("0").rstrip(".")
+    return _("文件太大：最大 %(mb)s MB。") % {"mb": megabytes}
+
+
 def read_table(file_name: str, content: bytes) -> list[list[str]]:
     """The rows of an .xlsx or .csv file as text, header first."""
     if len(content) > settings.JIEDAO_IMPORT_MAX_BYTES:
-        raise ImportFileError(
-            _("文件太大：最大 %(mb)s MB。") % {"mb": settings.JIEDAO_IMPORT_MAX_BYTES // 2**20}
-        )
+        raise ImportFileError(too_big_message())
     if not content:
         raise ImportFileError(_("文件是空的。"))
     lower = file_name.lower()
@@ -271,14 +274,7 @@ def import_job_create(
         raise ValidationError({"kind": [_("未知的导入类型。")]})
     policy.require_in_org(actor, importer.model, Action.IMPORT, org_unit)
     if len(content) > settings.JIEDAO_IMPORT_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": [
-                    _("文件太大：最大 %(mb)s MB。")
-                    % {"mb": settings.JIEDAO_IMPORT_MAX_BYTES // 2**20}
-                ]
-            }
-        )
+        raise ValidationError({"file": [too_big_message()]})
     try:
         read_table(file_name, content)
     except ImportFileError as exc:

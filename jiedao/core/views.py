@@ -509,11 +509,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > imports.settings.JIEDAO_IMPORT_MAX_BYTES:
-            form.add_error(
-                "file",
-                _("文件太大：最大 %(mb)s MB。")
-                % {"mb": imports.settings.JIEDAO_IMPORT_MAX_BYTES // 2**20},
-            )
+            form.add_error("file", imports.too_big_message())
         else:
             try:
                 job = imports.import_job_create(
