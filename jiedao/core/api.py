@@ -188,16 +188,13 @@ def person_create(request: HttpRequest, payload: PersonIn) -> Person:
 
 @router.patch("/people/{person_id}", response=PersonOut, tags=["people"])
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
-    from jiedao.core import pii
-
     person = selectors.person_get(user=request.user, pk=person_id, action=Action.CHANGE)
-    data = services.PersonData.clean(
-        name=payload.name if payload.name is not None else person.name,
-        id_number=payload.id_number
-        if payload.id_number is not None
-        else pii.decrypt(person.id_number_encrypted),
-        phone=payload.phone if payload.phone is not None else pii.decrypt(person.phone_encrypted),
-        address=payload.address if payload.address is not None else person.address,
+    data = services.person_edit_data(
+        person=person,
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        address=payload.address,
     )
     return services.person_update(actor=request.user, person=person, data=data)
 
@@ -229,7 +226,7 @@ def enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
 def _building_for(user: Any, building_id: int | None) -> OfficeBuilding | None:
     if building_id is None:
         return None
-    return policy.get_or_404(user, Action.VIEW, OfficeBuilding.objects.all(), pk=building_id)
+    return selectors.building_get(user=user, pk=building_id)
 
 
 @router.post("/enterprises", response={201: EnterpriseOut}, tags=["enterprises"])

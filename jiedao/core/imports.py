@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiedao.core.audit import acting_as
-from jiedao.core.models import Enterprise, ImportJob, ImportStatus, OfficeBuilding, OrgUnit, Person
+from jiedao.core.models import Enterprise, ImportJob, ImportStatus, OrgUnit, Person
 from jiedao.core.permissions import Action, NotPermitted, policy
+from jiedao.core.selectors import building_list
 from jiedao.core.services import (
     EnterpriseData,
     Outcome,
@@ -412,7 +413,7 @@ def _enterprise_clean(values: dict[str, str], actor: Any, org: OrgUnit) -> Enter
     building_name = values.get("building", "").strip()
     if building_name:
         building = (
-            policy.scope(actor, Action.VIEW, OfficeBuilding.objects.all())
+            building_list(user=actor)
             .filter(name=building_name, org_unit__path__startswith=org.path)
             .first()
         )

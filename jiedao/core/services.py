@@ -143,6 +143,25 @@ def person_create(*, actor: Any, org_unit: OrgUnit, data: PersonData) -> Person:
     return person
 
 
+def person_edit_data(
+    *,
+    person: Person,
+    name: str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+) -> PersonData:
+    """Validated data for an edit in which a value left out (None or blank) keeps the stored
+    one: forms and the API never show ID numbers or phones in clear, so they cannot echo
+    them back."""
+    return PersonData.clean(
+        name=person.name if name is None else name,
+        id_number=id_number or pii.decrypt(person.id_number_encrypted),
+        phone=phone or pii.decrypt(person.phone_encrypted),
+        address=person.address if address is None else address,
+    )
+
+
 def person_update(
     *, actor: Any, person: Person, data: PersonData, org_unit: OrgUnit | None = None
 ) -> Person:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedao.accounts.models import PUBLIC_ROLES
-from jiedao.core import imports, pii, selectors, services
+from jiedao.core import imports, selectors, services
 from jiedao.core.audit import history
 from jiedao.core.exports import ExportColumn, xlsx_bytes, xlsx_response
 from jiedao.core.forms import EnterpriseForm, ImportUploadForm, PersonForm, RevealForm, SearchForm
@@ -203,11 +203,11 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:
-            data = services.PersonData.clean(
+            data = services.person_edit_data(
+                person=person,
                 name=cd["name"],
-                # Blank keeps the stored value: the form never shows it in clear.
-                id_number=cd["id_number"] or pii.decrypt(person.id_number_encrypted),
-                phone=cd["phone"] or pii.decrypt(person.phone_encrypted),
+                id_number=cd["id_number"],
+                phone=cd["phone"],
                 address=cd["address"],
             )
             services.person_update(
@@ -304,7 +304,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _enterprise_form(request: HttpRequest, initial: dict[str, Any] | None = None) -> EnterpriseForm:
     orgs = selectors.org_units_for(user=request.user, model=Enterprise, action=Action.ADD)
-    buildings = policy.scope(request.user, Action.VIEW, OfficeBuilding.objects.all())
+    buildings = selectors.building_list(user=request.user)
     return EnterpriseForm(request.POST or None, initial=initial, orgs=orgs, buildings=buildings)
 
 
