@@ -22,4 +22,15 @@ class CoreConfig(AppConfig):
         ):
             audit.track(model)
         audit.protect_log()
+        from django.db.models.signals import post_delete, post_save
+
+        from jiedao.core.workdays import forget_overrides
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lambda **kw: forget_overrides(),
+                sender=models.WorkdayOverride,
+                weak=False,
+                dispatch_uid=f"workday_override_{signal}",
+            )
         from jiedao.core import demo, imports  # noqa: F401  (registers demo steps, importers)

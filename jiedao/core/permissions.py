@@ -47,6 +47,14 @@ class Rule:
     own: Callable[[Any], Q] | None = None
     own_actions: frozenset[Action] = field(default_factory=frozenset)
     own_roles: frozenset[str] = field(default_factory=frozenset)
+    # Rows of an ancestor org are visible too (catalogues published by the city or district).
+    ancestors_visible: bool = False
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """`/SH/JA/TMX/` → [`/SH/`, `/SH/JA/`]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts))]
 
 
 class NotPermitted(Exception):
@@ -106,6 +114,8 @@ class Policy:
         q: Q | None = None
         for path in self.paths_for(user, model, action):
             part = Q() if path == "/" else Q(**{f"{rule.org_path}__startswith": path})
+            if rule.ancestors_visible and path != "/":
+                part |= Q(**{f"{rule.org_path}__in": _ancestor_paths(path)})
             q = part if q is None else q | part
         owner = rule.own is not None and action in rule.own_actions
         if owner and rule.own is not None and self.has_role(user, rule.own_roles):
