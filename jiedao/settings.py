@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jiedao.accounts.context_processors.navigation",
+                "jiedao.accounts.context_processors.notifications",
             ],
         },
     },
@@ -143,6 +144,10 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# `celery -A jiedao beat`: periodic jobs (each safe to run twice).
+CELERY_BEAT_SCHEDULE = {
+    "affairs-sla-check": {"task": "jiedao.affairs.tasks.sla_check_task", "schedule": 60 * 60},
+}
 
 # --- Passwords and sessions -----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,5 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("jiedao.affairs.open311_urls")),
+    path("affairs/", include("jiedao.affairs.urls")),
     path("", include("jiedao.core.urls")),
 ]

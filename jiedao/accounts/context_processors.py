@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.affairs.models import Ticket
 from jiedao.core import imports
 from jiedao.core.models import Compound, Enterprise, OfficeBuilding, OrgUnit, Person
 from jiedao.core.permissions import Action, policy
@@ -28,6 +29,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ):
         if policy.paths_for(user, model, Action.VIEW):
             items.append((reverse(url), label))
+    if policy.paths_for(user, Ticket, Action.VIEW):
+        desk = policy.paths_for(user, Ticket, Action.ADD)
+        items.append((reverse("affairs_desk" if desk else "affairs_dashboard"), _("政务服务")))
     if imports.importers_for(user):
         items.append((reverse("import_new"), _("导入")))
     if can_read_audit(user):
@@ -35,3 +39,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.is_staff:
         items.append((reverse("admin:index"), _("配置")))
     return {"nav": items, "user_roles": sorted(str(r) for r in policy.roles(user))}
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The unread count on the nav's notification badge (one query, signed-in users only)."""
+    from jiedao.core.selectors import notification_unread_count
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": notification_unread_count(user=user)}

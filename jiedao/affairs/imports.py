@@ -27,16 +27,15 @@ def _clean(values: dict[str, str], actor: Any, org: OrgUnit) -> dict[str, Any]:
     code = values.get("code", "").strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", code):
         errors["code"] = [_("事项编码只能包含字母、数字、下划线和连字符，最多40位。")]
-    data: dict[str, Any] = {
-        "code": code,
-        "name": values.get("name", "").strip()[:200],
-        "name_en": values.get("name_en", "").strip()[:200],
-        "group": values.get("group", "").strip()[:100],
-        "description": values.get("description", "").strip(),
-        "materials": [
-            m.strip() for m in re.split(r"[;；、\n]", values.get("materials", "")) if m.strip()
-        ],
-    }
+    data: dict[str, Any] = {"code": code, "name": values.get("name", "").strip()[:200]}
+    # `values` holds only the file's columns: one left out leaves an existing item's field alone.
+    for key, limit in (("name_en", 200), ("group", 100), ("description", None)):
+        if key in values:
+            data[key] = values[key].strip()[:limit]
+    if "materials" in values:
+        data["materials"] = [
+            m.strip() for m in re.split(r"[;；、\n]", values["materials"]) if m.strip()
+        ]
     try:
         days = int(values.get("time_limit_days", "").strip() or "0")
         if not 1 <= days <= 365:
@@ -45,8 +44,10 @@ def _clean(values: dict[str, str], actor: Any, org: OrgUnit) -> dict[str, Any]:
     except ValueError:
         errors["time_limit_days"] = [_("法定时限应为1到365之间的整数（工作日）。")]
     for key in ("online", "door_to_door"):
+        if key not in values:
+            continue
         try:
-            data[key] = parse_flag(values.get(key, ""), str(LABELS[key]))
+            data[key] = parse_flag(values[key], str(LABELS[key]))
         except ValidationError as exc:
             errors[key] = exc.messages
     if errors:

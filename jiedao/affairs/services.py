@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, datetime
 from typing import Any
@@ -60,6 +61,8 @@ def clean_attributes(item: ServiceItem, raw: dict[str, Any]) -> dict[str, Any]:
         if datatype == AttributeType.NUMBER:
             try:
                 value = float(str(value))
+                if not math.isfinite(value):  # NaN and infinity are not valid JSON
+                    raise ValueError(value)
             except ValueError:
                 errors.append(_("“%(label)s”应为数字。") % {"label": label})
                 continue
@@ -119,15 +122,23 @@ def ticket_create(
         errors["channel"] = [_("渠道无效。")]
     if applicant_person is None and applicant_enterprise is None:
         errors["applicant"] = [_("请选择申请人或申请企业。")]
-    if not item.active:
+    # A follow-up carries on a case whose item and answers were checked when it was opened,
+    # even if the item has since been retired or its form changed.
+    carried_on = follow_up_of is not None and follow_up_of.item_id == item.pk
+    if carried_on:
+        pass
+    elif not item.active:
         errors["item"] = [_("该事项已停用。")]
     elif point.items.exists() and not point.items.filter(pk=item.pk).exists():
         errors["item"] = [_("该服务点不办理此事项。")]
     cleaned_attributes: dict[str, Any] = {}
-    try:
-        cleaned_attributes = clean_attributes(item, attributes or {})
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    if follow_up_of is not None and carried_on and attributes == follow_up_of.attributes:
+        cleaned_attributes = dict(follow_up_of.attributes)
+    else:
+        try:
+            cleaned_attributes = clean_attributes(item, attributes or {})
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     submitted_at = submitted_at or timezone.now()
@@ -310,6 +321,8 @@ def door_request_create(
         raise ValidationError({"reason": [_("请说明为何需要上门。")]})
     if requested_via not in {Channel.HELP_POINT, Channel.PHONE}:
         raise ValidationError({"requested_via": [_("上门帮办只能由帮办点或电话申请。")]})
+    if item is not None and not (item.active and item.door_to_door):
+        raise ValidationError({"item": [_("该事项不提供上门帮办。")]})
     with transaction.atomic(), acting_as(actor):
         return DoorToDoorRequest.objects.create(
             org_unit=person.org_unit,
@@ -489,3 +502,93 @@ def item_upsert(*, actor: Any, org_unit: Any, data: dict[str, Any]) -> tuple[Ser
         existing.full_clean()
         existing.save(update_fields=[*changed, "updated_at"])
     return existing, "updated"
+
+
+# --- SLA: overdue and due-soon notices ----------------------------------------------------------
+def _ticket_url(ticket: Ticket) -> str:
+    return f"/affairs/tickets/{ticket.pk}/"
+
+
+def ticket_sla_check(*, today: date | None = None) -> int:
+    """Mark open tickets past their due date and notify in-app, once per ticket and person.
+
+    Overdue: the handler, the subdistrict leaders at or above the ticket's org and, when nobody
+    has taken the ticket, the clerks of its subdistrict. Due within the next working days: the
+    handler. Safe to run twice: a breach is marked by a conditional update, and a notification's
+    key is unique per user. Returns the number of notifications created.
+    """
+    from jiedao.accounts.models import Membership, Role
+    from jiedao.affairs.models import OPEN_STATUSES
+    from jiedao.affairs.selectors import DUE_SOON_WORKDAYS
+    from jiedao.core.models import OrgUnit
+    from jiedao.core.services import notification_send
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    open_statuses = sorted(OPEN_STATUSES)
+    staff = list(
+        Membership.objects.filter(
+            role__in=[Role.SUBDISTRICT_LEADER, Role.SERVICE_CLERK], user__is_active=True
+        ).values_list("user_id", "role", "org_unit__path")
+    )
+    subdistricts = list(
+        OrgUnit.objects.filter(kind=OrgKind.SUBDISTRICT).values_list("path", flat=True)
+    )
+    sent = 0
+    overdue = (
+        Ticket.objects.filter(
+            status__in=open_statuses, due_date__lt=today, breach_notified_at__isnull=True
+        )
+        .select_related("org_unit", "item")
+        .order_by("due_date", "pk")
+    )
+    for ticket in overdue:
+        path = ticket.org_unit.path
+        sub_path = next((p for p in subdistricts if path.startswith(p)), path)
+        recipients = {
+            uid
+            for uid, role, at in staff
+            if role == Role.SUBDISTRICT_LEADER and path.startswith(at)
+        }
+        if ticket.handler_id is not None:
+            recipients.add(ticket.handler_id)
+        else:
+            recipients |= {
+                uid
+                for uid, role, at in staff
+                if role == Role.SERVICE_CLERK and path.startswith(at) and at.startswith(sub_path)
+            }
+        with transaction.atomic():
+            marked = Ticket.objects.filter(
+                pk=ticket.pk, breach_notified_at__isnull=True, status__in=open_statuses
+            ).update(breach_notified_at=now)
+            if not marked:  # another run got there first
+                continue
+            sent += notification_send(
+                user_ids=recipients,
+                key=f"ticket-overdue:{ticket.pk}",
+                message=_("办件 %(number)s（%(item)s）已超过办结期限 %(due)s，请尽快办理。")
+                % {"number": ticket.number, "item": ticket.item.name, "due": ticket.due_date},
+                url=_ticket_url(ticket),
+            )
+    due_soon = (
+        Ticket.objects.filter(
+            status__in=open_statuses,
+            handler__isnull=False,
+            handler__is_active=True,
+            due_date__gte=today,
+            due_date__lte=add_workdays(today, DUE_SOON_WORKDAYS),
+        )
+        .select_related("item")
+        .order_by("due_date", "pk")
+    )
+    for ticket in due_soon:
+        assert ticket.handler_id is not None
+        sent += notification_send(
+            user_ids=[ticket.handler_id],
+            key=f"ticket-due-soon:{ticket.pk}",
+            message=_("办件 %(number)s（%(item)s）将于 %(due)s 到期。")
+            % {"number": ticket.number, "item": ticket.item.name, "due": ticket.due_date},
+            url=_ticket_url(ticket),
+        )
+    return sent

@@ -47,7 +47,8 @@ class Rule:
     own: Callable[[Any], Q] | None = None
     own_actions: frozenset[Action] = field(default_factory=frozenset)
     own_roles: frozenset[str] = field(default_factory=frozenset)
-    # Rows of an ancestor org are visible too (catalogues published by the city or district).
+    # Rows of an ancestor org are visible too (catalogues published by the city or district):
+    # readable (view, export) from below, never changed or deleted from below.
     ancestors_visible: bool = False
 
 
@@ -114,7 +115,7 @@ class Policy:
         q: Q | None = None
         for path in self.paths_for(user, model, action):
             part = Q() if path == "/" else Q(**{f"{rule.org_path}__startswith": path})
-            if rule.ancestors_visible and path != "/":
+            if rule.ancestors_visible and path != "/" and action in (Action.VIEW, Action.EXPORT):
                 part |= Q(**{f"{rule.org_path}__in": _ancestor_paths(path)})
             q = part if q is None else q | part
         owner = rule.own is not None and action in rule.own_actions

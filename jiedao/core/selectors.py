@@ -15,6 +15,7 @@ from jiedao.core.models import (
     Compound,
     Enterprise,
     ImportJob,
+    Notification,
     OfficeBuilding,
     OrgKind,
     OrgUnit,
@@ -246,3 +247,14 @@ def audit_log_list(*, user: Any, q: str = "") -> QuerySet[LogEntry]:
 
 def reveal_list(*, user: Any) -> QuerySet[PiiReveal]:
     return policy.scope(user, Action.VIEW, PiiReveal.objects.select_related("user", "person"))
+
+
+def notification_list(*, user: Any) -> QuerySet[Notification]:
+    """A user's own in-app messages, newest first; nobody reads another's."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user: Any) -> int:
+    return notification_list(user=user).filter(read_at__isnull=True).count()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -17,6 +19,7 @@ from jiedao.core.audit import acting_as
 from jiedao.core.models import (
     Enterprise,
     Gender,
+    Notification,
     OfficeBuilding,
     OrgKind,
     OrgUnit,
@@ -373,3 +376,30 @@ def age_on(person: Person, day: date) -> int | None:
         return None
     b = person.birth_date
     return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+# --- in-app notifications -----------------------------------------------------------------------
+def notification_send(*, user_ids: Iterable[int], key: str, message: str, url: str = "") -> int:
+    """Send one in-app message per user. A user who already holds `key` gets nothing new, so a
+    job that runs twice notifies once. Returns how many messages were created."""
+    wanted = set(user_ids)
+    if not wanted:
+        return 0
+    already = set(
+        Notification.objects.filter(key=key, user_id__in=wanted).values_list("user_id", flat=True)
+    )
+    new = [
+        Notification(user_id=uid, key=key[:120], message=message[:300], url=url[:200])
+        for uid in sorted(wanted - already)
+    ]
+    # A concurrent run may have sent some meanwhile: the unique (user, key) keeps one.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def notification_mark_read(*, user: Any, pk: int | None = None) -> int:
+    """Mark the user's unread notifications (or only one of them) as read."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now(), updated_at=timezone.now())

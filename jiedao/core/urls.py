@@ -25,3 +25,7 @@ urlpatterns = [
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("audit/", views.audit_list, name="audit_list"),
 ]
+
+urlpatterns += [
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -626,3 +626,30 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+# --- in-app notifications -------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own messages; POST marks one (`id`) or all of them as read."""
+    if request.method == "POST":
+        raw = request.POST.get("id", "").strip()
+        if raw and not raw.isdigit():
+            raise Http404
+        marked = services.notification_mark_read(user=request.user, pk=int(raw) if raw else None)
+        if marked and not raw:
+            messages.success(request, _("已全部标为已读。"))
+        return redirect("notifications")
+    page = Paginator(selectors.notification_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    # Only links within the platform are shown.
+    rows = [
+        (n, n.url if n.url.startswith("/") and not n.url.startswith("//") else "") for n in page
+    ]
+    return render(
+        request,
+        "core/notifications.html",
+        {"page": page, "rows": rows, "title": _("通知")},
+    )

@@ -35,7 +35,9 @@ def _counts() -> dict[str, int]:
     }
 
 
-def test_demo_builds_the_data_set_and_a_second_run_adds_nothing(db, settings):
+def test_demo_builds_the_data_set_and_a_second_run_adds_nothing(db, settings, monkeypatch):
+    # The ticket volume is the affairs module's concern (tests/affairs); keep this one quick.
+    monkeypatch.setenv("JIEDAO_DEMO_TICKET_SCALE", "0.02")
     # when
     out = io.StringIO()
     call_command("demo", stdout=out)
