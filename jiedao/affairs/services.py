@@ -30,7 +30,7 @@ from jiedao.affairs.models import (
     VisitStatus,
 )
 from jiedao.core.audit import acting_as
-from jiedao.core.models import Enterprise, OrgKind, Person
+from jiedao.core.models import Enterprise, OrgKind, OrgUnit, Person
 from jiedao.core.permissions import Action, NotPermitted, policy
 from jiedao.core.workdays import add_workdays
 
@@ -93,7 +93,10 @@ def clean_attributes(item: ServiceItem, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _next_number(point: ServicePoint, when: datetime) -> str:
+    """The next `TMX-2026-000123`. Called inside the creating transaction: locking the
+    subdistrict's row makes two tickets filed at once take turns instead of one failing."""
     subdistrict = point.org_unit.ancestor_of_kind(OrgKind.SUBDISTRICT) or point.org_unit
+    OrgUnit.objects.select_for_update().filter(pk=subdistrict.pk).first()
     prefix = f"{subdistrict.code}-{timezone.localtime(when):%Y}-"
     last = Ticket.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"] or ""
     serial = int(last.rsplit("-", 1)[1]) + 1 if last else 1
@@ -206,6 +209,8 @@ def ticket_submit_by_client(
         raise ValidationError(_("该街道没有受理中心，无法接收申请。"))
     if not item.active:
         raise ValidationError({"item": [_("该事项已停用。")]})
+    if point.items.exists() and not point.items.filter(pk=item.pk).exists():
+        raise ValidationError({"item": [_("该服务点不办理此事项。")]})
     if applicant_person is None:
         raise ValidationError({"applicant": [_("请提供申请人。")]})
     cleaned = clean_attributes(item, attributes or {})

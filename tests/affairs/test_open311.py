@@ -728,3 +728,13 @@ def test_wrong_method_is_405_in_the_spec_format(world: dict[str, Any]) -> None:
     assert response["Allow"] == "GET"
     assert_error(Client().delete(BASE + "requests.xml"), 405, "xml")
     assert Client().head(BASE + "services.json?jurisdiction_id=TMX").status_code == 200
+
+
+def test_an_item_the_centre_does_not_handle_is_refused(world: dict[str, Any]) -> None:
+    # given a centre that lists its items, without the residence permit
+    world["point_a"].items.add(world["certificate"])
+    # when a client files a residence permit
+    errors = assert_error(post("requests.json", filing(world)), 400)
+    # then nothing is filed and the reason is given
+    assert any("不办理" in e for e in errors)
+    assert not Ticket.objects.exists()
