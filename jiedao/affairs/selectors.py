@@ -254,20 +254,41 @@ class Rates:
 
 def rates_of(qs: QuerySet[Ticket], *, today: date | None = None) -> Rates:
     """The one-trip, one-go and on-time rates and handling times of these tickets."""
+    return rates_grouped(qs, group=lambda path: "", today=today).get("", Rates())
+
+
+def rates_grouped(
+    qs: QuerySet[Ticket], *, group: Any, today: date | None = None
+) -> dict[Any, Rates]:
+    """Rates per group in one pass; `group(org_path)` names a ticket's group (None: skip)."""
     today = today or timezone.localdate()
-    rates = Rates()
+    tz = timezone.get_current_timezone()
+    out: dict[Any, Rates] = defaultdict(Rates)
     completed = with_counts(qs.filter(status=TicketStatus.COMPLETED)).values_list(
-        "submitted_at", "completed_at", "due_date", "trip_count", "return_count"
+        "org_unit__path", "submitted_at", "completed_at", "due_date", "trip_count", "return_count"
     )
-    for submitted_at, completed_at, due, trips, returns in completed.iterator():
-        done = timezone.localtime(completed_at).date()
+    for path, submitted_at, completed_at, due, trips, returns in completed.iterator():
+        key = group(path)
+        if key is None:
+            continue
+        rates = out[key]
+        done = completed_at.astimezone(tz).date()
         rates.completed += 1
         rates.one_trip += trips <= 1
         rates.one_go += returns == 0
         rates.on_time += done <= due
-        rates.handling_days.append(workdays_between(timezone.localtime(submitted_at).date(), done))
-    rates.overdue_open = qs.filter(status__in=OPEN_STATUSES, due_date__lt=today).count()
-    return rates
+        rates.handling_days.append(workdays_between(submitted_at.astimezone(tz).date(), done))
+    overdue = (
+        qs.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+        .order_by()
+        .values_list("org_unit__path")
+        .annotate(n=Count("pk"))
+    )
+    for path, n in overdue:
+        key = group(path)
+        if key is not None:
+            out[key].overdue_open += n
+    return dict(out)
 
 
 def rates_for(*, user: Any, filters: TicketFilters | None = None) -> Rates:
@@ -369,13 +390,22 @@ def _by_area(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
 
 
 def area_rates(*, user: Any) -> list[dict[str, Any]]:
-    """One-trip, one-go and on-time rates north vs south (by named area)."""
+    """One-trip, one-go and on-time rates north vs south (by named area), in one pass."""
     from jiedao.core.models import OrgKind, OrgUnit
 
+    areas = list(OrgUnit.objects.filter(kind=OrgKind.AREA).order_by("path"))
+
+    def area_of(path: str) -> int | None:
+        for area in areas:
+            if path.startswith(area.path):
+                return area.pk
+        return None
+
+    grouped = rates_grouped(ticket_list(user=user), group=area_of)
     out = []
-    for area in OrgUnit.objects.filter(kind=OrgKind.AREA).order_by("path"):
-        r = rates_of(ticket_list(user=user).filter(org_unit__path__startswith=area.path))
-        if r.completed or r.overdue_open:
+    for area in areas:
+        r = grouped.get(area.pk)
+        if r is not None and (r.completed or r.overdue_open):
             out.append({"area": area, "rates": r})
     return out
 

@@ -23,6 +23,7 @@ def _overrides() -> dict[date, bool]:
 def forget_overrides() -> None:
     _overrides.cache_clear()
     _is_workday.cache_clear()
+    _year_table.cache_clear()
 
 
 @lru_cache(maxsize=8192)
@@ -55,6 +56,38 @@ def workdays_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when done the same day)."""
     if end <= start:
         return 0
-    return sum(
-        1 for n in range(1, (end - start).days + 1) if _is_workday(start + timedelta(days=n))
-    )
+    if start.year < BASE_YEAR:
+        return sum(
+            1 for n in range(1, (end - start).days + 1) if _is_workday(start + timedelta(days=n))
+        )
+    return _cumulative(end) - _cumulative(start)
+
+
+@lru_cache(maxsize=128)
+def _year_table(year: int) -> tuple[int, tuple[int, ...]]:
+    """(working days in all years before `year` since BASE_YEAR, running count by day of year).
+
+    Dashboards count handling days for tens of thousands of tickets: this makes each count
+    two look-ups instead of a walk over the days in between.
+    """
+    before = 0
+    if year > BASE_YEAR:
+        previous_before, previous = _year_table(year - 1)
+        before = previous_before + previous[-1]
+    running: list[int] = []
+    count = 0
+    day = date(year, 1, 1)
+    while day.year == year:
+        count += _is_workday(day)
+        running.append(count)
+        day += timedelta(days=1)
+    return before, tuple(running)
+
+
+BASE_YEAR = 2000
+
+
+def _cumulative(day: date) -> int:
+    """Working days from BASE_YEAR-01-01 up to and including `day`."""
+    before, running = _year_table(day.year)
+    return before + running[day.timetuple().tm_yday - 1]
