@@ -7,10 +7,17 @@ days unless overridden.
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 import chinese_calendar
+
+# Other processes (web workers, the Celery worker) notice an admin's override within this
+# many seconds: each checks the overrides table's signature at most this often.
+REFRESH_SECONDS = 60
+_checked: dict[str, Any] = {"at": 0.0, "signature": None}
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +31,30 @@ def forget_overrides() -> None:
     _overrides.cache_clear()
     _is_workday.cache_clear()
     _year_table.cache_clear()
+    _checked["at"] = 0.0
+
+
+def _signature() -> tuple[Any, ...]:
+    from django.db.models import Count, Max
+
+    from jiedao.core.models import WorkdayOverride
+
+    row = WorkdayOverride.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return (row["n"], row["last"])
+
+
+def _fresh() -> None:
+    """Drop the caches when the overrides changed in another process."""
+    now = time.monotonic()
+    if now - _checked["at"] < REFRESH_SECONDS:
+        return
+    signature = _signature()
+    if _checked["signature"] is not None and signature != _checked["signature"]:
+        _overrides.cache_clear()
+        _is_workday.cache_clear()
+        _year_table.cache_clear()
+    _checked["signature"] = signature
+    _checked["at"] = now
 
 
 @lru_cache(maxsize=8192)
@@ -38,11 +69,13 @@ def _is_workday(day: date) -> bool:
 
 
 def is_workday(day: date) -> bool:
+    _fresh()
     return _is_workday(day)
 
 
 def add_workdays(start: date, days: int) -> date:
     """The date `days` working days after `start` (the day of receipt does not count)."""
+    _fresh()
     current = start
     remaining = days
     while remaining > 0:
@@ -54,6 +87,7 @@ def add_workdays(start: date, days: int) -> date:
 
 def workdays_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when done the same day)."""
+    _fresh()
     if end <= start:
         return 0
     if start.year < BASE_YEAR:

@@ -164,3 +164,19 @@ def test_workdays_between_agrees_with_walking_the_days(db) -> None:
     before = workdays.workdays_between(date(2031, 3, 6), date(2031, 3, 10))
     WorkdayOverride.objects.create(date=date(2031, 3, 8), is_workday=True, note="test")
     assert workdays.workdays_between(date(2031, 3, 6), date(2031, 3, 10)) == before + 1
+
+
+def test_an_override_saved_by_another_process_is_noticed(db, monkeypatch) -> None:
+    """Another process's save fires no signal here: the table's signature gives it away."""
+    from jiedao.core import workdays
+    from jiedao.core.models import WorkdayOverride
+
+    saturday = date(2031, 3, 15)
+    assert workdays.is_workday(saturday) is False
+    # when another process adds an override (bulk_create sends no signal, as if elsewhere)
+    WorkdayOverride.objects.bulk_create(
+        [WorkdayOverride(date=saturday, is_workday=True, note="elsewhere")]
+    )
+    # then once the refresh interval has passed, it is noticed
+    monkeypatch.setattr(workdays, "REFRESH_SECONDS", 0)
+    assert workdays.is_workday(saturday) is True
