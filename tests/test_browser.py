@@ -92,3 +92,39 @@ def test_language_switch_to_english(tree, browser_page, live_server):
     page.click("button[value=en]")
     page.wait_for_load_state()
     assert "Residents" in page.inner_text("header")
+
+
+def test_clerk_files_a_ticket_at_the_window_on_a_phone(tree, browser_page, live_server):
+    """The desk: find the applicant by pinyin initials, pick the item, save — a handful of
+    keystrokes and clicks — and the ticket, its first transition and the trip exist."""
+    from jiedao.affairs.models import Ticket, TicketStatus
+    from tests.affairs.factories import make_item, make_point
+
+    page, requested = browser_page
+    clerk = UserFactory.with_role(Role.SERVICE_CLERK, tree.sub_a, username="clerk")
+    item = make_item(tree.city, "HJ-02", "户籍证明开具", time_limit_days=1)
+    make_point(tree.sub_a, "天目西路街道社区事务受理服务中心", items=[item], staff=[clerk])
+    applicant = make_person(tree.committee_a, "张三")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", clerk.username)
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    # when
+    page.goto(f"{live_server.url}/affairs/")
+    page.fill("input[name=applicant_q]", "zs")
+    page.screenshot(path=str(Path(os.environ.get("JIEDAO_VAR_DIR", "var")) / "phone-desk.png"))
+    page.click(f"label:has(input[name=applicant][value='p:{applicant.pk}'])")
+    assert page.is_checked(f"input[name=applicant][value='p:{applicant.pk}']")
+    page.select_option("select[name=item]", value=str(item.pk))
+    page.click("form >> text=登记办件")
+    page.wait_for_url(f"{live_server.url}/affairs/tickets/*/")
+    # then
+    ticket = Ticket.objects.get()
+    assert ticket.applicant_person_id == applicant.pk
+    assert ticket.status == TicketStatus.SUBMITTED
+    assert ticket.trips.count() == 1
+    assert ticket.number in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    host = urlparse(live_server.url).netloc
+    assert [u for u in requested if urlparse(u).netloc not in (host, "")] == []
