@@ -47,6 +47,7 @@ openapi: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/affairs.py
 
 clean:
 	rm -rf $(VENV) var

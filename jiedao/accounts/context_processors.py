@@ -32,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if policy.paths_for(user, Ticket, Action.VIEW):
         desk = policy.paths_for(user, Ticket, Action.ADD)
         items.append((reverse("affairs_desk" if desk else "affairs_dashboard"), _("政务服务")))
+    elif policy.can_any(user, Ticket, Action.VIEW):  # residents and enterprises: their own
+        items.append((reverse("affairs_ticket_list"), _("我的办件")))
     if imports.importers_for(user):
         items.append((reverse("import_new"), _("导入")))
     if can_read_audit(user):

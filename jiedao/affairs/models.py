@@ -229,6 +229,8 @@ class Ticket(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "due_date"], name="ticket_status_due"),
             models.Index(fields=["completed_at"], name="ticket_completed"),
+            # The lists' default order: newest first, read a page at a time.
+            models.Index(fields=["-submitted_at", "-id"], name="ticket_newest_first"),
         ]
 
     def __str__(self) -> str:

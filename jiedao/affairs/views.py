@@ -50,6 +50,7 @@ from jiedao.core.exports import ExportColumn, xlsx_response
 from jiedao.core.models import Enterprise, OrgKind, Person
 from jiedao.core.permissions import Action, NotPermitted, policy
 from jiedao.core.views import Col
+from jiedao.core.workdays import uncovered_years
 
 PAGE_SIZE = 50
 QUEUE_ROWS = 10
@@ -192,6 +193,7 @@ def _queue_context(user: Any) -> dict[str, Any]:
         ("overdue", _("已逾期"), queue.overdue, "?due=overdue"),
     ]
     return {
+        "calendar_gaps": uncovered_years(today),
         "queue": [
             {
                 "key": key,

@@ -27,6 +27,23 @@ def _overrides() -> dict[date, bool]:
     return dict(WorkdayOverride.objects.values_list("date", "is_workday"))
 
 
+def library_last_year() -> int:
+    """The last year whose holidays the installed chinese-calendar knows."""
+    return max(chinese_calendar.holidays.keys()).year
+
+
+def uncovered_years(today: date, *, horizon_days: int = 120) -> list[int]:
+    """Years within the horizon that neither the library nor any admin override covers.
+
+    In such a year every Monday–Friday counts as a working day, so due dates around its
+    public holidays would be wrong: the pages ask an admin to enter that year's schedule.
+    """
+    last = library_last_year()
+    overridden = {d.year for d in _overrides()}
+    end = today + timedelta(days=horizon_days)
+    return [y for y in range(today.year, end.year + 1) if y > last and y not in overridden]
+
+
 def forget_overrides() -> None:
     _overrides.cache_clear()
     _is_workday.cache_clear()

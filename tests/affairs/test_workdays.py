@@ -180,3 +180,24 @@ def test_an_override_saved_by_another_process_is_noticed(db, monkeypatch) -> Non
     # then once the refresh interval has passed, it is noticed
     monkeypatch.setattr(workdays, "REFRESH_SECONDS", 0)
     assert workdays.is_workday(saturday) is True
+
+
+def test_years_nobody_covers_are_named_on_the_desk(db, users, monkeypatch) -> None:
+    """A year beyond the library with no admin overrides is flagged; entering one override
+    for that year clears the warning."""
+    from jiedao.core import workdays
+    from jiedao.core.models import WorkdayOverride
+    from tests.conftest import login
+
+    last = workdays.library_last_year()
+    december = date(last, 12, 1)
+    assert workdays.uncovered_years(december) == [last + 1]
+    assert workdays.uncovered_years(date(last, 3, 1)) == []
+    # the desk warns about the current year when the library stops before it
+    this_year = date.today().year
+    monkeypatch.setattr(workdays, "library_last_year", lambda: this_year - 1)
+    page = login(users["tmx_clerk"]).get("/affairs/").content.decode()
+    assert f"工作日历还没有 {this_year}" in page
+    monkeypatch.undo()
+    WorkdayOverride.objects.create(date=date(last + 1, 1, 1), is_workday=False, note="元旦")
+    assert workdays.uncovered_years(december) == []
