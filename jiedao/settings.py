@@ -64,6 +64,7 @@ LOCAL_APPS = [
     "jiedao.core",
     "jiedao.accounts",
     "jiedao.affairs",
+    "jiedao.business",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1,0 +1,1 @@
+"""The business enterprise roll importer (see jiedao/core/imports.py)."""

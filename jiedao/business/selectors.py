@@ -1,0 +1,427 @@
+"""Reads of the business environment module, each scoped to what the user may see.
+
+Coverage, liaison due dates and request times are computed from the records.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.business.models import (
+    REQUEST_OPEN,
+    ActionItem,
+    ActionState,
+    Council,
+    EnterpriseRequest,
+    LiaisonAssignment,
+    LiaisonVisit,
+    Meeting,
+    Policy,
+    RequestType,
+    Vacancy,
+    Viewing,
+    ViewingOutcome,
+)
+from jiedao.core.models import Enterprise, OfficeBuilding
+from jiedao.core.permissions import Action, policy
+from jiedao.core.workdays import add_workdays, workdays_between
+
+DUE_SOON_WORKDAYS = 1
+
+DEFINITIONS = {
+    "councils": _("楼务会数 = 楼务会（平台）记录数"),
+    "buildings": _("覆盖楼宇 = 至少被一个楼务会覆盖的楼宇数（去重）"),
+    "enterprises": _("覆盖企业 = 覆盖楼宇内登记的企业数（不含已迁出）"),
+    "white_collar": _("覆盖白领 = 覆盖楼宇内企业档案中白领人数之和（不含已迁出）"),
+    "ack": _("按时受理率 = 在受理时限内受理的诉求 ÷ 已受理或已超时的诉求"),
+    "response": _("按时答复率 = 在答复时限内首次答复的诉求 ÷ 已答复或已超时的诉求"),
+    "resolve": _("按时办结率 = 在办结时限内解决的诉求 ÷ 已解决或已超时的诉求"),
+    "satisfaction": _("企业满意度 = 企业对已解决诉求评价（1–5分）的平均值"),
+    "viewings": _("带看成交 = 结果为“已入驻”的带看数 ÷ 有结果的带看数"),
+    "overdue_actions": _("逾期议定事项 = 未办结且已过完成时限的议定事项数"),
+}
+
+
+# --- buildings and enterprises ----------------------------------------------------------------
+def building_directory(
+    *, user: Any, q: str = "", key_only: bool = False
+) -> QuerySet[OfficeBuilding]:
+    qs = policy.scope(
+        user,
+        Action.VIEW,
+        OfficeBuilding.objects.select_related("org_unit", "profile", "liaison", "liaison__leader")
+        .annotate(
+            enterprise_count=Count("enterprises", distinct=True),
+            open_vacancies=Count("vacancies", filter=Q(vacancies__status="open"), distinct=True),
+        )
+        .order_by("name", "pk"),
+    )
+    if q.strip():
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(address__icontains=q.strip()))
+    if key_only:
+        qs = qs.filter(profile__is_key=True)
+    return qs
+
+
+def enterprise_directory(
+    *, user: Any, q: str = "", building: int | None = None
+) -> QuerySet[Enterprise]:
+    qs = policy.scope(
+        user,
+        Action.VIEW,
+        Enterprise.objects.select_related("org_unit", "building", "contact", "profile"),
+    )
+    if q.strip():
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(credit_code__iexact=q.strip()))
+    if building:
+        qs = qs.filter(building_id=building)
+    return qs
+
+
+def vacancy_list(*, user: Any, open_only: bool = False) -> QuerySet[Vacancy]:
+    qs = policy.scope(user, Action.VIEW, Vacancy.objects.select_related("building"))
+    return qs.filter(status="open") if open_only else qs
+
+
+def viewing_list(*, user: Any) -> QuerySet[Viewing]:
+    return policy.scope(
+        user,
+        Action.VIEW,
+        Viewing.objects.select_related("vacancy", "vacancy__building", "enterprise", "guide"),
+    )
+
+
+# --- councils ---------------------------------------------------------------------------------
+def council_list(*, user: Any) -> QuerySet[Council]:
+    return policy.scope(
+        user,
+        Action.VIEW,
+        Council.objects.select_related("org_unit").annotate(
+            building_count=Count("buildings", distinct=True),
+            overdue_actions=Count(
+                "action_items",
+                filter=Q(
+                    action_items__state__in=[ActionState.OPEN, ActionState.IN_PROGRESS],
+                    action_items__deadline__lt=timezone.localdate(),
+                ),
+                distinct=True,
+            ),
+        ),
+    )
+
+
+def council_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Council:
+    return policy.get_or_404(user, action, Council.objects.select_related("org_unit"), pk=pk)
+
+
+def meeting_list(*, user: Any) -> QuerySet[Meeting]:
+    return policy.scope(user, Action.VIEW, Meeting.objects.select_related("council"))
+
+
+def action_item_list(*, user: Any, overdue: bool = False) -> QuerySet[ActionItem]:
+    qs = policy.scope(user, Action.VIEW, ActionItem.objects.select_related("council", "meeting"))
+    if overdue:
+        qs = qs.filter(
+            state__in=[ActionState.OPEN, ActionState.IN_PROGRESS],
+            deadline__lt=timezone.localdate(),
+        )
+    return qs
+
+
+@dataclass(frozen=True)
+class Coverage:
+    councils: int
+    buildings: int
+    enterprises: int
+    white_collar: int
+    building_ids: tuple[int, ...]
+
+
+def coverage(*, user: Any) -> Coverage:
+    """What the councils the user can see cover, counted from records.
+
+    Enterprises and white-collar workers are those registered in a covered building and not
+    moved out; each building counts once however many councils cover it.
+    """
+    councils = council_list(user=user)
+    building_ids = tuple(
+        sorted(
+            set(
+                OfficeBuilding.objects.filter(councils__in=councils.values("pk")).values_list(
+                    "pk", flat=True
+                )
+            )
+        )
+    )
+    firms = Enterprise.objects.filter(building_id__in=building_ids).exclude(
+        profile__moved_out__isnull=False
+    )
+    white_collar = firms.aggregate(n=Sum("profile__white_collar_count"))["n"] or 0
+    return Coverage(
+        councils=councils.count(),
+        buildings=len(building_ids),
+        enterprises=firms.count(),
+        white_collar=int(white_collar),
+        building_ids=building_ids,
+    )
+
+
+# --- liaison ----------------------------------------------------------------------------------
+@dataclass
+class LiaisonRow:
+    assignment: LiaisonAssignment
+    last_visit: date | None
+    due_on: date
+    is_due: bool
+
+
+def liaison_rows(*, user: Any, mine: bool = False, today: date | None = None) -> list[LiaisonRow]:
+    """Each assigned building with its last visit and when the next one is due.
+
+    A building is due when it has never been visited or its last visit is older than its
+    interval.
+    """
+    today = today or timezone.localdate()
+    qs = policy.scope(
+        user,
+        Action.VIEW,
+        LiaisonAssignment.objects.select_related("building", "leader").annotate(
+            last_visit=Max("building__liaison_visits__date")
+        ),
+    )
+    if mine:
+        qs = qs.filter(leader=user)
+    rows = []
+    for a in qs.order_by("building__name"):
+        last = a.last_visit  # type: ignore[attr-defined]
+        due_on = (last + timedelta(days=a.interval_days)) if last else a.created_at.date()
+        rows.append(LiaisonRow(a, last, due_on, due_on <= today))
+    return rows
+
+
+def liaison_visit_list(*, user: Any) -> QuerySet[LiaisonVisit]:
+    return policy.scope(
+        user,
+        Action.VIEW,
+        LiaisonVisit.objects.select_related("building").prefetch_related("visitors"),
+    )
+
+
+# --- requests ---------------------------------------------------------------------------------
+def request_types() -> QuerySet[RequestType]:
+    return RequestType.objects.all()
+
+
+@dataclass
+class RequestFilters:
+    q: str = ""
+    status: str = ""
+    type: int | None = None
+    due: str = ""  # "soon" | "overdue"
+    assigned_to: int | None = None
+    enterprise: int | None = None
+    month: str = ""  # YYYY-MM of receipt
+
+
+def request_list(
+    *, user: Any, filters: RequestFilters | None = None
+) -> QuerySet[EnterpriseRequest]:
+    f = filters or RequestFilters()
+    qs = policy.scope(
+        user,
+        Action.VIEW,
+        EnterpriseRequest.objects.select_related(
+            "enterprise", "enterprise__building", "type", "assigned_to", "policy"
+        ),
+    )
+    today = timezone.localdate()
+    if f.q.strip():
+        qs = qs.filter(
+            Q(number__icontains=f.q.strip())
+            | Q(title__icontains=f.q.strip())
+            | Q(enterprise__name__icontains=f.q.strip())
+        )
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.type:
+        qs = qs.filter(type_id=f.type)
+    if f.assigned_to:
+        qs = qs.filter(assigned_to_id=f.assigned_to)
+    if f.enterprise:
+        qs = qs.filter(enterprise_id=f.enterprise)
+    if f.month:
+        try:
+            year, month = (int(x) for x in f.month.split("-"))
+            start = date(year, month, 1)
+        except ValueError:
+            return qs.none()
+        end = (start + timedelta(days=32)).replace(day=1)
+        qs = qs.filter(received_at__date__gte=start, received_at__date__lt=end)
+    if f.due == "soon":
+        qs = qs.filter(
+            status__in=REQUEST_OPEN,
+            resolve_due__gte=today,
+            resolve_due__lte=add_workdays(today, DUE_SOON_WORKDAYS),
+        )
+    elif f.due == "overdue":
+        qs = qs.filter(overdue_q(today))
+    return qs
+
+
+def overdue_q(today: date) -> Q:
+    """Open requests past any of their due steps."""
+    now = timezone.now()
+    return Q(status__in=REQUEST_OPEN) & (
+        Q(acknowledged_at__isnull=True, ack_due__lt=now)
+        | Q(first_response_at__isnull=True, response_due__lt=today)
+        | Q(resolve_due__lt=today)
+    )
+
+
+def request_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> EnterpriseRequest:
+    return policy.get_or_404(
+        user,
+        action,
+        EnterpriseRequest.objects.select_related(
+            "enterprise", "enterprise__contact", "type", "assigned_to", "policy", "liaison_visit"
+        ),
+        pk=pk,
+    )
+
+
+@dataclass
+class RequestTimes:
+    total: int = 0
+    ack_on_time: int = 0
+    ack_counted: int = 0
+    response_on_time: int = 0
+    response_counted: int = 0
+    resolve_on_time: int = 0
+    resolve_counted: int = 0
+    ack_hours: list[float] = field(default_factory=list)
+    response_days: list[int] = field(default_factory=list)
+    resolve_days: list[int] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @staticmethod
+    def median(values: list[Any] | None) -> float | None:
+        return round(float(statistics.median(values)), 1) if values else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return round(sum(self.ratings) / len(self.ratings), 2) if self.ratings else None
+
+
+def request_times(qs: QuerySet[EnterpriseRequest], *, today: date | None = None) -> RequestTimes:
+    """Acknowledge / first response / resolve times against each request's own targets.
+
+    A step counts when it is done or its due time has passed without it (then it is late).
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    t = RequestTimes()
+    rows = qs.values_list(
+        "received_at",
+        "acknowledged_at",
+        "first_response_at",
+        "resolved_at",
+        "ack_due",
+        "response_due",
+        "resolve_due",
+        "rating",
+    )
+    for (
+        received,
+        acked,
+        responded,
+        resolved,
+        ack_due,
+        response_due,
+        resolve_due,
+        rating,
+    ) in rows.iterator():
+        t.total += 1
+        received_day = received.astimezone(tz).date()
+        if acked is not None:
+            t.ack_counted += 1
+            t.ack_on_time += acked <= ack_due
+            t.ack_hours.append((acked - received).total_seconds() / 3600)
+        elif ack_due < now:
+            t.ack_counted += 1
+        if responded is not None:
+            t.response_counted += 1
+            day = responded.astimezone(tz).date()
+            t.response_on_time += day <= response_due
+            t.response_days.append(workdays_between(received_day, day))
+        elif response_due < today:
+            t.response_counted += 1
+        if resolved is not None:
+            t.resolve_counted += 1
+            day = resolved.astimezone(tz).date()
+            t.resolve_on_time += day <= resolve_due
+            t.resolve_days.append(workdays_between(received_day, day))
+        elif resolve_due < today:
+            t.resolve_counted += 1
+        if rating is not None:
+            t.ratings.append(rating)
+    return t
+
+
+def requests_by_type_and_month(*, user: Any, months: int = 12) -> list[dict[str, Any]]:
+    from django.db.models.functions import TruncMonth
+
+    start = (timezone.localdate().replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    rows = (
+        request_list(user=user)
+        .filter(received_at__date__gte=start)
+        .order_by()
+        .annotate(m=TruncMonth("received_at"))
+        .values("m", "type__name", "type_id")
+        .annotate(n=Count("pk"))
+        .order_by("m", "type_id")
+    )
+    return [
+        {
+            "month": f"{r['m']:%Y-%m}",
+            "type": r["type__name"],
+            "type_id": r["type_id"],
+            "count": r["n"],
+        }
+        for r in rows
+    ]
+
+
+def viewing_conversion(*, user: Any) -> dict[str, int]:
+    qs = viewing_list(user=user).order_by()
+    decided = qs.filter(outcome__in=[ViewingOutcome.MOVED_IN, ViewingOutcome.DECLINED])
+    return {
+        "viewings": qs.count(),
+        "decided": decided.count(),
+        "moved_in": decided.filter(outcome=ViewingOutcome.MOVED_IN).count(),
+        "open_vacancies": vacancy_list(user=user, open_only=True).count(),
+    }
+
+
+def policy_list(*, user: Any, q: str = "", industry: str = "") -> QuerySet[Policy]:
+    qs = policy.scope(user, Action.VIEW, Policy.objects.all())
+    if q.strip():
+        qs = qs.filter(
+            Q(title__icontains=q.strip())
+            | Q(summary__icontains=q.strip())
+            | Q(issuer__icontains=q.strip())
+        )
+    if industry.strip():
+        qs = qs.filter(industries__icontains=industry.strip())
+    return qs
