@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from jiedao.accounts.auth import api_auth
 from jiedao.affairs.api import router as affairs_router
+from jiedao.business.api import router as business_router
 from jiedao.core.api import router as core_router
 from jiedao.core.permissions import NotPermitted
 
@@ -67,3 +68,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/affairs", affairs_router)
+api.add_router("/business", business_router)

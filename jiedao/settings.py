@@ -148,6 +148,10 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # `celery -A jiedao beat`: periodic jobs (each safe to run twice).
 CELERY_BEAT_SCHEDULE = {
     "affairs-sla-check": {"task": "jiedao.affairs.tasks.sla_check_task", "schedule": 60 * 60},
+    "business-sla-check": {
+        "task": "jiedao.business.tasks.request_sla_task",
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Passwords and sessions -----------------------------------------------------------

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("open311/v2/", include("jiedao.affairs.open311_urls")),
     path("affairs/", include("jiedao.affairs.urls")),
+    path("business/", include("jiedao.business.urls")),
     path("", include("jiedao.core.urls")),
 ]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.affairs.models import Ticket
+from jiedao.business.models import EnterpriseRequest
 from jiedao.core import imports
 from jiedao.core.models import Compound, Enterprise, OfficeBuilding, OrgUnit, Person
 from jiedao.core.permissions import Action, policy
@@ -34,6 +35,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("affairs_desk" if desk else "affairs_dashboard"), _("政务服务")))
     elif policy.can_any(user, Ticket, Action.VIEW):  # residents and enterprises: their own
         items.append((reverse("affairs_ticket_list"), _("我的办件")))
+    if policy.paths_for(user, EnterpriseRequest, Action.VIEW):
+        desk = policy.paths_for(user, EnterpriseRequest, Action.ADD)
+        items.append(
+            (reverse("business_requests" if desk else "business_dashboard"), _("营商环境"))
+        )
+    elif policy.can_any(user, EnterpriseRequest, Action.VIEW):  # enterprise contacts: their own
+        items.append((reverse("business_requests"), _("我的诉求")))
     if imports.importers_for(user):
         items.append((reverse("import_new"), _("导入")))
     if can_read_audit(user):

@@ -5,9 +5,10 @@ Coverage, liaison due dates and request times are computed from the records.
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
@@ -160,8 +161,9 @@ def coverage(*, user: Any) -> Coverage:
             )
         )
     )
+    # A move-out dated in the future has not happened yet: the firm still counts.
     firms = Enterprise.objects.filter(building_id__in=building_ids).exclude(
-        profile__moved_out__isnull=False
+        profile__moved_out__lte=timezone.localdate()
     )
     white_collar = firms.aggregate(n=Sum("profile__white_collar_count"))["n"] or 0
     return Coverage(
@@ -201,7 +203,10 @@ def liaison_rows(*, user: Any, mine: bool = False, today: date | None = None) ->
     rows = []
     for a in qs.order_by("building__name"):
         last = a.last_visit  # type: ignore[attr-defined]
-        due_on = (last + timedelta(days=a.interval_days)) if last else a.created_at.date()
+        # The assignment's local date: created_at comes back in UTC, a day early before 08:00.
+        due_on = (
+            (last + timedelta(days=a.interval_days)) if last else timezone.localdate(a.created_at)
+        )
         rows.append(LiaisonRow(a, last, due_on, due_on <= today))
     return rows
 
@@ -275,13 +280,34 @@ def request_list(
     return qs
 
 
-def overdue_q(today: date) -> Q:
+def overdue_q(today: date, now: datetime | None = None) -> Q:
     """Open requests past any of their due steps."""
-    now = timezone.now()
+    now = now or timezone.now()
     return Q(status__in=REQUEST_OPEN) & (
         Q(acknowledged_at__isnull=True, ack_due__lt=now)
         | Q(first_response_at__isnull=True, response_due__lt=today)
         | Q(resolve_due__lt=today)
+    )
+
+
+def request_assignee_list(*, user: Any) -> QuerySet[Any]:
+    """Staff the user may hand a request to: active users holding a role that may handle
+    requests, in an org under one where the user may handle them."""
+    from django.contrib.auth import get_user_model
+
+    rule = policy.rule_for(EnterpriseRequest)
+    paths = policy.paths_for(user, EnterpriseRequest, Action.CHANGE)
+    if rule is None or not paths:
+        return get_user_model().objects.none()
+    under = Q()
+    for path in paths:
+        under |= Q(memberships__org_unit__path__startswith=path)
+    roles = rule.grants.get(Action.CHANGE, frozenset())
+    return (
+        get_user_model()
+        .objects.filter(under, memberships__role__in=roles, is_active=True)
+        .distinct()
+        .order_by("username")
     )
 
 
@@ -423,5 +449,9 @@ def policy_list(*, user: Any, q: str = "", industry: str = "") -> QuerySet[Polic
             | Q(issuer__icontains=q.strip())
         )
     if industry.strip():
-        qs = qs.filter(industries__icontains=industry.strip())
+        term = industry.strip()
+        # SQLite keeps JSON text with non-ASCII escaped (\uXXXX): match either spelling.
+        qs = qs.filter(
+            Q(industries__icontains=term) | Q(industries__icontains=json.dumps(term)[1:-1])
+        )
     return qs

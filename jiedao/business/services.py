@@ -25,6 +25,7 @@ from jiedao.business.models import (
     LiaisonVisit,
     Meeting,
     MeetingKind,
+    MemberKind,
     Policy,
     RequestStatus,
     RequestTransition,
@@ -84,7 +85,9 @@ def enterprise_profile_save(
     created = profile is None
     if profile is None:
         profile = EnterpriseProfile(enterprise=enterprise)
-    moved_in, moved_out = data.get("moved_in"), data.get("moved_out")
+    # An update may give only one of the two dates: check it against the stored other one.
+    moved_in = data.get("moved_in", profile.moved_in)
+    moved_out = data.get("moved_out", profile.moved_out)
     if moved_in and moved_out and moved_out < moved_in:
         raise ValidationError({"moved_out": [_("迁出日期不能早于入驻日期。")]})
     changed = _changed(profile, data)
@@ -173,6 +176,8 @@ def council_create(
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = [_("请填写名称。")]
+    elif Council.objects.filter(org_unit=org_unit, name=name.strip()).exists():
+        errors["name"] = [_("该组织已有同名楼务会。")]
     if not convener.strip():
         errors["convener"] = [_("请填写召集人。")]
     if not secretary_general.strip():
@@ -206,6 +211,8 @@ def council_member_add(
     name: str = "",
 ) -> CouncilMember:
     _require(actor, Action.CHANGE, council)
+    if kind not in MemberKind.values:
+        raise ValidationError({"kind": [_("请选择成员单位类型。")]})
     if enterprise is None and not name.strip():
         raise ValidationError({"name": [_("请选择企业或填写单位名称。")]})
     with transaction.atomic(), acting_as(actor):
@@ -514,3 +521,85 @@ def policy_create(*, actor: Any, org_unit: OrgUnit, **data: Any) -> Policy:
         doc.full_clean()
         doc.save()
     return doc
+
+
+# --- SLA escalation ---------------------------------------------------------------------------
+def _request_url(request: EnterpriseRequest) -> str:
+    return f"/business/requests/{request.pk}/"
+
+
+def request_late_steps(request: EnterpriseRequest, *, today: date, now: datetime) -> list[str]:
+    """The due steps an open request has missed, each with its time limit (for a message)."""
+    steps = []
+    if request.acknowledged_at is None and request.ack_due < now:
+        due = f"{timezone.localtime(request.ack_due):%Y-%m-%d %H:%M}"
+        steps.append(_("受理（时限 %(due)s）") % {"due": due})
+    if request.first_response_at is None and request.response_due < today:
+        steps.append(_("首次答复（时限 %(due)s）") % {"due": request.response_due})
+    if request.resolve_due < today:
+        steps.append(_("办结（时限 %(due)s）") % {"due": request.resolve_due})
+    return steps
+
+
+def request_sla_escalate(*, today: date | None = None, now: datetime | None = None) -> int:
+    """Escalate open requests past any due step to the responsible leaders, once per request.
+
+    Notified: the subdistrict leaders at or above the request's org unit, the leader the
+    enterprise's building is assigned to (包联), and the assignee. Safe to run twice, even at
+    the same time: a request is escalated by a conditional update of `escalated_at`, and a
+    notification's key is unique per user. Given only `today`, the check is as of the start of
+    that day. Returns the number of notifications created.
+    """
+    from jiedao.accounts.models import Membership, Role
+    from jiedao.business.models import REQUEST_OPEN
+    from jiedao.business.selectors import overdue_q
+    from jiedao.core.services import notification_send
+
+    if now is None:
+        now = (
+            timezone.now()
+            if today is None
+            else timezone.make_aware(datetime.combine(today, datetime.min.time()))
+        )
+    today = today or timezone.localdate(now)
+    open_statuses = sorted(REQUEST_OPEN)
+    leaders = list(
+        Membership.objects.filter(role=Role.SUBDISTRICT_LEADER, user__is_active=True).values_list(
+            "user_id", "org_unit__path"
+        )
+    )
+    overdue = list(
+        EnterpriseRequest.objects.filter(overdue_q(today, now), escalated_at__isnull=True)
+        .select_related("org_unit", "enterprise", "assigned_to")
+        .order_by("received_at", "pk")
+    )
+    liaison_leaders = dict(
+        LiaisonAssignment.objects.filter(
+            building_id__in={r.enterprise.building_id for r in overdue},
+            leader__is_active=True,
+        ).values_list("building_id", "leader_id")
+    )
+    sent = 0
+    for request in overdue:
+        path = request.org_unit.path
+        recipients = {uid for uid, at in leaders if path.startswith(at)}
+        building_id = request.enterprise.building_id
+        if building_id is not None and building_id in liaison_leaders:
+            recipients.add(liaison_leaders[building_id])
+        if request.assigned_to is not None and request.assigned_to.is_active:
+            recipients.add(request.assigned_to.pk)
+        steps = "、".join(request_late_steps(request, today=today, now=now))
+        with transaction.atomic():
+            marked = EnterpriseRequest.objects.filter(
+                pk=request.pk, escalated_at__isnull=True, status__in=open_statuses
+            ).update(escalated_at=now)
+            if not marked:  # another run got there first
+                continue
+            sent += notification_send(
+                user_ids=recipients,
+                key=f"request-overdue:{request.pk}",
+                message=_("企业诉求 %(number)s（%(enterprise)s）已超时：%(steps)s，请督办。")
+                % {"number": request.number, "enterprise": request.enterprise.name, "steps": steps},
+                url=_request_url(request),
+            )
+    return sent
