@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.affairs.models import Ticket
-from jiedao.business.models import EnterpriseRequest
+from jiedao.business.models import Council, EnterpriseRequest
 from jiedao.core import imports
 from jiedao.core.models import Compound, Enterprise, OfficeBuilding, OrgUnit, Person
 from jiedao.core.permissions import Action, policy
@@ -42,6 +42,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         )
     elif policy.can_any(user, EnterpriseRequest, Action.VIEW):  # enterprise contacts: their own
         items.append((reverse("business_requests"), _("我的诉求")))
+    elif policy.paths_for(user, Council, Action.VIEW):  # district and city leaders: roll-ups
+        items.append((reverse("business_dashboard"), _("营商环境")))
     if imports.importers_for(user):
         items.append((reverse("import_new"), _("导入")))
     if can_read_audit(user):

@@ -1,8 +1,10 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from jiedao.business import views
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="business_dashboard"), name="business_home"),
     path("dashboard/", views.dashboard, name="business_dashboard"),
     path("buildings/", views.building_list, name="business_buildings"),
     path("buildings/<int:pk>/", views.building_detail, name="business_building"),

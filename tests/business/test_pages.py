@@ -187,7 +187,9 @@ def test_nav_entry_by_role(biz, users):
     assert "营商环境" not in contact
     leader = login(users["tmx_leader"]).get("/").content.decode()
     assert 'href="/business/dashboard/"' in leader  # reads, does not file
-    for who in ("ja_leader", "expert1", "resident1"):
+    district = login(users["ja_leader"]).get("/").content.decode()
+    assert 'href="/business/dashboard/"' in district  # coverage roll-ups, nothing to file
+    for who in ("expert1", "resident1"):
         assert "/business/" not in login(users[who]).get("/").content.decode(), who
 
 
@@ -1038,3 +1040,12 @@ def test_list_query_count_is_constant(biz, users, tree, url, grow, baseline):
     many, body = _queries(client, url)
     assert shown_rows(body) == baseline + 30
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_district_leader_reaches_the_business_dashboard_from_the_menu(tree, users):
+    from tests.conftest import login
+
+    client = login(users["ja_leader"])
+    assert 'href="/business/dashboard/"' in client.get("/").content.decode()
+    assert client.get("/business/dashboard/").status_code == 200
+    assert client.get("/business/").status_code == 302
