@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "jiedao.accounts",
     "jiedao.affairs",
     "jiedao.business",
+    "jiedao.renewal",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

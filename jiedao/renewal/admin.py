@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from jiedao.renewal import models as m
+
+
+@admin.register(m.RenewalProject)
+class RenewalProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "phase", "floor_area", "agree_threshold", "sign_threshold"]
+    list_filter = ["kind", "phase"]
+
+
+@admin.register(m.WorkMethod)
+class WorkMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "order"]
