@@ -15,5 +15,6 @@ urlpatterns = [
     path("open311/v2/", include("jiedao.affairs.open311_urls")),
     path("affairs/", include("jiedao.affairs.urls")),
     path("business/", include("jiedao.business.urls")),
+    path("renewal/", include("jiedao.renewal.urls")),
     path("", include("jiedao.core.urls")),
 ]

@@ -14,6 +14,7 @@ from jiedao.core import imports
 from jiedao.core.models import Compound, Enterprise, OfficeBuilding, OrgUnit, Person
 from jiedao.core.permissions import Action, policy
 from jiedao.core.selectors import can_read_audit
+from jiedao.renewal.models import RenewalProject
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -44,6 +45,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("business_requests"), _("我的诉求")))
     elif policy.paths_for(user, Council, Action.VIEW):  # district and city leaders: roll-ups
         items.append((reverse("business_dashboard"), _("营商环境")))
+    if policy.paths_for(user, RenewalProject, Action.VIEW):
+        items.append((reverse("renewal_projects"), _("城市更新")))
     if imports.importers_for(user):
         items.append((reverse("import_new"), _("导入")))
     if can_read_audit(user):

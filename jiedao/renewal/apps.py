@@ -22,4 +22,7 @@ class RenewalConfig(AppConfig):
             models.WorkMethod,
         ):
             track(model, exclude=["version"])
-        from jiedao.renewal import demo  # noqa: F401  (demo steps)
+        from jiedao.renewal import (
+            demo,  # noqa: F401  (demo steps)
+            imports,  # noqa: F401
+        )

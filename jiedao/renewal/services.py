@@ -365,3 +365,66 @@ def ledger_add(
         entry.full_clean()
         entry.save()
     return entry
+
+
+# --- household roll (importer) ----------------------------------------------------------------
+def _household_contact(*, actor: Any, project: RenewalProject, data: Any) -> Any:
+    """The contact person: matched by name and phone in the project's org subtree, else
+    created in the committee that looks after the compound."""
+    from jiedao.core import pii
+    from jiedao.core.models import Person
+    from jiedao.core.services import _apply_person_data
+
+    match = (
+        Person.objects.filter(
+            name=data.name,
+            phone_hash=pii.blind_index(data.phone),
+            org_unit__path__startswith=project.org_unit.path,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if match is not None:
+        return match
+    person = Person(org_unit=project.compound.org_unit)
+    _apply_person_data(person, data)
+    with acting_as(actor):
+        person.save()
+    return person
+
+
+def household_upsert(
+    *, actor: Any, project: RenewalProject, data: dict[str, Any]
+) -> tuple[Household, Any]:
+    """Create or update the household keyed by project, block, unit and room (the household
+    roll's natural key). `data` holds block, unit, room, floor_area, tenure, special and
+    optionally contact (a PersonData). An update goes through the optimistic version check."""
+    _require(actor, Action.CHANGE, project)
+    key = {"block": data["block"], "unit": data.get("unit", ""), "room": data["room"]}
+    with transaction.atomic():
+        contact = (
+            _household_contact(actor=actor, project=project, data=data["contact"])
+            if data.get("contact") is not None
+            else None
+        )
+        fields: dict[str, Any] = {
+            "floor_area": data["floor_area"],
+            "tenure": data["tenure"],
+            "special": list(data.get("special") or []),
+        }
+        if contact is not None:
+            fields["contact"] = contact
+        existing = Household.objects.filter(project=project, **key).first()
+        if existing is None:
+            household = Household(project=project, **key, **fields)
+            household.full_clean()
+            with acting_as(actor):
+                household.save()
+            return household, "created"
+        changes = {k: v for k, v in fields.items() if getattr(existing, k) != v}
+        if not changes:
+            return existing, "unchanged"
+        before = {k: getattr(existing, k) for k in changes}
+        _bump(existing, existing.version, **changes)
+        _audit_household(actor, existing, before)
+        return existing, "updated"
