@@ -8,10 +8,9 @@ from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
-from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,7 +44,7 @@ from jiedao.affairs.models import (
     VisitStatus,
 )
 from jiedao.core import selectors as core_selectors
-from jiedao.core.audit import history
+from jiedao.core.audit import action_label, describe_changes, history
 from jiedao.core.exports import ExportColumn, xlsx_response
 from jiedao.core.models import Enterprise, OrgKind, Person
 from jiedao.core.permissions import Action, NotPermitted, policy
@@ -67,13 +66,7 @@ MOVE_LABELS: dict[str, Any] = {
     TicketStatus.REJECTED: gettext_lazy("不予受理"),
     TicketStatus.WITHDRAWN: gettext_lazy("撤回"),
 }
-AUDIT_ACTIONS = {
-    LogEntry.Action.CREATE: gettext_lazy("记录创建"),
-    LogEntry.Action.UPDATE: gettext_lazy("记录修改"),
-    LogEntry.Action.DELETE: gettext_lazy("记录删除"),
-    LogEntry.Action.ACCESS: gettext_lazy("记录查看"),
-}
-AUDIT_SKIP = frozenset({"updated_at", "created_at", "breach_notified_at"})
+AUDIT_SKIP = frozenset({"breach_notified_at"})
 COUNT_DEFINITIONS = {
     "completed": gettext_lazy("已办结 = 状态为“已办结”的办件数"),
     "overdue_open": gettext_lazy("已逾期 = 超过办结期限仍未办结的办件数"),
@@ -495,29 +488,12 @@ def _timeline(request: HttpRequest, ticket: Ticket) -> list[Event]:
                     entry.timestamp,
                     False,
                     "audit",
-                    str(AUDIT_ACTIONS.get(entry.action, entry.action)),
-                    _audit_changes(entry) if entry.action == LogEntry.Action.UPDATE else "",
+                    action_label(entry),
+                    describe_changes(entry, Ticket, AUDIT_SKIP),
                     str(entry.actor) if entry.actor else "",
                 )
             )
     return sorted(events, key=lambda e: e.at)
-
-
-def _audit_changes(entry: LogEntry) -> str:
-    """An update's changes with the fields' names and the choices' labels, as staff read them."""
-    parts = []
-    for name, change in (entry.changes_dict or {}).items():
-        if name in AUDIT_SKIP or not isinstance(change, (list, tuple)) or len(change) != 2:
-            continue
-        try:
-            field = Ticket._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        label = getattr(field, "verbose_name", name)
-        choices = dict(getattr(field, "choices", None) or [])
-        old, new = (str(choices.get(v, v)) if v not in (None, "None", "") else "∅" for v in change)
-        parts.append(f"{label}: {old} → {new}")
-    return "；".join(parts)
 
 
 def _detail(

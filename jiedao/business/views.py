@@ -9,10 +9,9 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.forms.models import model_to_dict
@@ -70,7 +69,7 @@ from jiedao.business.models import (
     Viewing,
     ViewingOutcome,
 )
-from jiedao.core.audit import history
+from jiedao.core.audit import action_label, describe_changes, history
 from jiedao.core.exports import ExportColumn, xlsx_response
 from jiedao.core.models import Enterprise, OfficeBuilding
 from jiedao.core.permissions import Action, NotPermitted, policy
@@ -96,13 +95,7 @@ ACTION_MOVES: dict[str, Any] = {
 }
 ACTION_OPEN = frozenset({ActionState.OPEN, ActionState.IN_PROGRESS})
 RATED = frozenset({RequestStatus.RESOLVED, RequestStatus.REFERRED, RequestStatus.CLOSED})
-AUDIT_ACTIONS = {
-    LogEntry.Action.CREATE: gettext_lazy("记录创建"),
-    LogEntry.Action.UPDATE: gettext_lazy("记录修改"),
-    LogEntry.Action.DELETE: gettext_lazy("记录删除"),
-    LogEntry.Action.ACCESS: gettext_lazy("记录查看"),
-}
-AUDIT_SKIP = frozenset({"updated_at", "created_at", "escalated_at"})
+AUDIT_SKIP = frozenset({"escalated_at"})
 COUNT_DEFINITIONS = {
     "requests": gettext_lazy("诉求总量 = 您有权查看的全部企业诉求数"),
     "overdue": gettext_lazy("已逾期 = 未办结且超过受理、答复或办结任一期限的诉求数"),
@@ -1284,29 +1277,12 @@ def _timeline(user: Any, req: EnterpriseRequest) -> list[Event]:
                 Event(
                     entry.timestamp,
                     "audit",
-                    str(AUDIT_ACTIONS.get(entry.action, entry.action)),
-                    _audit_changes(entry) if entry.action == LogEntry.Action.UPDATE else "",
+                    action_label(entry),
+                    describe_changes(entry, EnterpriseRequest, AUDIT_SKIP),
                     str(entry.actor) if entry.actor else "",
                 )
             )
     return sorted(events, key=lambda e: e.at)
-
-
-def _audit_changes(entry: LogEntry) -> str:
-    """An update's changes with the fields' names and the choices' labels, as staff read them."""
-    parts = []
-    for name, change in (entry.changes_dict or {}).items():
-        if name in AUDIT_SKIP or not isinstance(change, (list, tuple)) or len(change) != 2:
-            continue
-        try:
-            field = EnterpriseRequest._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        label = getattr(field, "verbose_name", name)
-        choices = dict(getattr(field, "choices", None) or [])
-        old, new = (str(choices.get(v, v)) if v not in (None, "None", "") else "∅" for v in change)
-        parts.append(f"{label}: {old} → {new}")
-    return "；".join(parts)
 
 
 def _can_rate(user: Any, req: EnterpriseRequest) -> bool:

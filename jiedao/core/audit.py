@@ -95,3 +95,44 @@ def _refuse_log_delete(sender: Any, instance: LogEntry, **kwargs: Any) -> None:
 def protect_log() -> None:
     pre_save.connect(_refuse_log_change, sender=LogEntry, dispatch_uid="jiedao_log_no_update")
     pre_delete.connect(_refuse_log_delete, sender=LogEntry, dispatch_uid="jiedao_log_no_delete")
+
+
+def action_label(entry: LogEntry) -> str:
+    from django.utils.translation import gettext as _
+
+    labels = {
+        LogEntry.Action.CREATE: _("记录创建"),
+        LogEntry.Action.UPDATE: _("记录修改"),
+        LogEntry.Action.DELETE: _("记录删除"),
+        LogEntry.Action.ACCESS: _("记录查看"),
+    }
+    return str(labels.get(entry.action, entry.action))
+
+
+# Bookkeeping columns a timeline does not need to show.
+DESCRIBE_SKIP = frozenset({"updated_at", "created_at"})
+
+
+def describe_changes(
+    entry: LogEntry, model: type[models.Model], skip: frozenset[str] = frozenset()
+) -> str:
+    """An update's changes with the fields' names and the choices' labels, as staff read them."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    if entry.action != LogEntry.Action.UPDATE:
+        return ""
+    parts = []
+    for name, change in (entry.changes_dict or {}).items():
+        if name in DESCRIBE_SKIP or name in skip:
+            continue
+        if not isinstance(change, (list, tuple)) or len(change) != 2:
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        label = getattr(field, "verbose_name", name)
+        choices = dict(getattr(field, "choices", None) or [])
+        old, new = (str(choices.get(v, v)) if v not in (None, "None", "") else "∅" for v in change)
+        parts.append(f"{label}: {old} → {new}")
+    return "；".join(parts)

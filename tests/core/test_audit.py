@@ -318,3 +318,24 @@ def test_audit_page_search_and_junk_page(created_person, users):
     assert "张三" in client.get("/audit/", {"q": "tmx_admin"}).content.decode()
     assert "张三" not in client.get("/audit/", {"q": "nobody-at-all"}).content.decode()
     assert client.get("/audit/", {"page": "abc"}).status_code == 200
+
+
+def test_describe_changes_names_fields_and_choice_labels(tree, users):
+    """Timelines read an update as staff do: field names, old and new values."""
+    from jiedao.core.audit import action_label, describe_changes, history
+    from jiedao.core.models import Person
+    from jiedao.core.services import person_edit_data, person_update
+    from tests.factories import make_person
+
+    person = make_person(tree.committee_a, "张三", address="旧地址")
+    person_update(
+        actor=users["hx_worker"],
+        person=person,
+        data=person_edit_data(person=person, address="新地址"),
+    )
+    entry = history(person).first()
+    text = describe_changes(entry, Person)
+    assert action_label(entry) == "记录修改"
+    assert "地址: 旧地址 → 新地址" in text
+    assert "updated_at" not in text
+    assert "身份证号" not in text  # unchanged fields are not listed
