@@ -66,6 +66,7 @@ LOCAL_APPS = [
     "jiedao.affairs",
     "jiedao.business",
     "jiedao.renewal",
+    "jiedao.livelihood",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -187,8 +188,11 @@ STORAGES = {
 # Uploads: imports are read in memory up to this size, and refused above it.
 JIEDAO_IMPORT_MAX_BYTES = int(os.environ.get("JIEDAO_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 JIEDAO_IMPORT_MAX_ROWS = int(os.environ.get("JIEDAO_IMPORT_MAX_ROWS", "20000"))
-DATA_UPLOAD_MAX_MEMORY_SIZE = JIEDAO_IMPORT_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = JIEDAO_IMPORT_MAX_BYTES + 1024 * 1024
+# Livelihood photos: the largest upload accepted (checked by content, see livelihood/photos.py).
+JIEDAO_PHOTO_MAX_BYTES = int(os.environ.get("JIEDAO_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+_MAX_UPLOAD = max(JIEDAO_IMPORT_MAX_BYTES, JIEDAO_PHOTO_MAX_BYTES)
+DATA_UPLOAD_MAX_MEMORY_SIZE = _MAX_UPLOAD + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = _MAX_UPLOAD + 1024 * 1024
 
 # --- Audit ----------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -58,6 +58,8 @@ def users(tree: Tree) -> dict[str, User]:
         "bz_admin": (Role.SUBDISTRICT_ADMIN, tree.sub_b),
         "ja_leader": (Role.DISTRICT_LEADER, tree.district),
         "expert1": (Role.EXPERT, tree.sub_a),
+        "expert2": (Role.EXPERT, tree.sub_a),
+        "tmx_livelihood": (Role.LIVELIHOOD_OFFICER, tree.sub_a),
         "resident1": (Role.RESIDENT, tree.committee_a),
         "enterprise1": (Role.ENTERPRISE_CONTACT, tree.sub_a),
     }

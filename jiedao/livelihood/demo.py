@@ -1,0 +1,1 @@
+from jiedao.core.demo import demo_step  # noqa: F401

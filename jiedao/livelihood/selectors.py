@@ -1,0 +1,605 @@
+"""Reads of the livelihood module. Each takes `user=` and goes through the central policy,
+except the `public_*` reads, which serve the pages anyone may open without logging in: they
+return published projects only, and nothing that names a person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Count,
+    DecimalField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.core.models import OrgKind, OrgUnit
+from jiedao.core.permissions import Action, policy
+from jiedao.livelihood.models import (
+    FUNDED_STAGES,
+    Feasibility,
+    Follow,
+    Fund,
+    Milestone,
+    MilestoneState,
+    Photo,
+    PhotoKind,
+    Programme,
+    Project,
+    QuestionKind,
+    Response,
+    ResponseAnswer,
+    ResponseChannel,
+    ReviewAssignment,
+    ReviewCriterion,
+    ReviewScore,
+    Spending,
+    Stage,
+    Survey,
+    SurveyStatus,
+)
+
+MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Value(Decimal("0"), output_field=MONEY)
+
+# The wording the overview and dashboard show next to each figure.
+DEFINITIONS = {
+    "projects": _("项目数：可见范围内登记的全部项目，按类别和阶段计数。"),
+    "progress": _("进度：已完成节点的权重之和 ÷ 全部节点的权重之和。"),
+    "allocated": _("已安排：处于立项、实施中、已完工、已评估阶段的项目的核定预算之和。"),
+    "spent": _("已支出：这些项目登记的支出之和。"),
+    "balance": _("余额：资金预算减去已安排（撤回或未通过的项目不占用资金）。"),
+    "participation": _("参与人次：已结束征询收到的答卷数，分线上和纸质。"),
+}
+
+# Photos are listed without their bytes; the image views read one picture's bytes alone.
+PHOTO_LIST_DEFER = ("original", "display", "thumb")
+
+
+# --- programmes and funds ------------------------------------------------------------------
+def programme_list(*, user: Any) -> QuerySet[Programme]:
+    return policy.scope(user, Action.VIEW, Programme.objects.select_related("org_unit"))
+
+
+def programme_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Programme:
+    return policy.get_or_404(user, action, Programme.objects.select_related("org_unit"), pk=pk)
+
+
+def criteria_of(programme_id: int) -> list[ReviewCriterion]:
+    return list(ReviewCriterion.objects.filter(programme_id=programme_id))
+
+
+def with_fund_figures(qs: QuerySet[Fund]) -> QuerySet[Fund]:
+    """Annotate each fund with `allocated`, `spent` and `balance` (computed, never stored)."""
+    allocated = (
+        Project.objects.filter(fund=OuterRef("pk"), stage__in=FUNDED_STAGES)
+        .order_by()
+        .values("fund")
+        .annotate(s=Sum("budget_allocated"))
+        .values("s")
+    )
+    spent = (
+        Spending.objects.filter(project__fund=OuterRef("pk"))
+        .order_by()
+        .values("project__fund")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return qs.annotate(
+        allocated=Coalesce(Subquery(allocated, output_field=MONEY), ZERO),
+        spent=Coalesce(Subquery(spent, output_field=MONEY), ZERO),
+    ).annotate(balance=Coalesce("amount", ZERO) - Coalesce("allocated", ZERO))
+
+
+def fund_list(
+    *, user: Any, action: Action = Action.VIEW, programme: Any = None, year: Any = None
+) -> QuerySet[Fund]:
+    qs = Fund.objects.select_related("programme", "org_unit")
+    if programme:
+        qs = qs.filter(programme_id=programme)
+    if year:
+        qs = qs.filter(year=year)
+    return with_fund_figures(policy.scope(user, action, qs))
+
+
+def fund_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Fund:
+    qs = with_fund_figures(Fund.objects.select_related("programme", "org_unit"))
+    return policy.get_or_404(user, action, qs, pk=pk)
+
+
+def fund_ledger(fund: Fund) -> dict[str, Any]:
+    """The projects a fund pays for, with what each holds and has spent (two queries)."""
+    projects = list(
+        with_project_figures(
+            fund.projects.select_related("org_unit").filter(stage__in=FUNDED_STAGES)
+        ).order_by("approved_on", "id")
+    )
+    spendings = list(
+        Spending.objects.filter(project__fund=fund).select_related("project").order_by("date", "id")
+    )
+    return {"projects": projects, "spendings": spendings}
+
+
+# --- projects ------------------------------------------------------------------------------
+def with_project_figures(qs: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate `total_weight`, `done_weight` (milestones) and `spent` without a per-row query."""
+    weights = (
+        Milestone.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(s=Sum("weight"))
+        .values("s")
+    )
+    done = (
+        Milestone.objects.filter(project=OuterRef("pk"), state=MilestoneState.DONE)
+        .order_by()
+        .values("project")
+        .annotate(s=Sum("weight"))
+        .values("s")
+    )
+    spent = (
+        Spending.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    zero_int = Value(0, output_field=IntegerField())
+    return qs.annotate(
+        total_weight=Coalesce(Subquery(weights, output_field=IntegerField()), zero_int),
+        done_weight=Coalesce(Subquery(done, output_field=IntegerField()), zero_int),
+        spent=Coalesce(Subquery(spent, output_field=MONEY), ZERO),
+    )
+
+
+def progress_of(total_weight: int, done_weight: int) -> int:
+    """Per cent done, from the milestones' weights (0 when there are none)."""
+    if not total_weight:
+        return 0
+    return round(100 * done_weight / total_weight)
+
+
+def project_progress(project: Project) -> int:
+    agg = project.milestones.aggregate(
+        total=Sum("weight"), done=Sum("weight", filter=Q(state=MilestoneState.DONE))
+    )
+    return progress_of(agg["total"] or 0, agg["done"] or 0)
+
+
+def project_list(
+    *,
+    user: Any,
+    action: Action = Action.VIEW,
+    programme: Any = None,
+    stage: str = "",
+    year: Any = None,
+    org: str = "",
+    q: str = "",
+    fund: Any = None,
+) -> QuerySet[Project]:
+    qs = Project.objects.select_related("programme", "org_unit", "compound", "previous")
+    if programme:
+        qs = qs.filter(programme_id=programme)
+    if stage == "open":
+        qs = qs.exclude(stage__in=[Stage.EVALUATED, Stage.REJECTED, Stage.WITHDRAWN])
+    elif stage == "funded":
+        qs = qs.filter(stage__in=FUNDED_STAGES)
+    elif stage:
+        qs = qs.filter(stage=stage)
+    if year:
+        qs = qs.filter(year=year)
+    if org:
+        qs = qs.filter(org_unit__path__startswith=org)
+    if fund:
+        qs = qs.filter(fund_id=fund)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(place_name__icontains=q) | Q(theme__icontains=q))
+    return with_project_figures(policy.scope(user, action, qs))
+
+
+def project_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Project:
+    qs = with_project_figures(
+        Project.objects.select_related("programme", "org_unit", "compound", "fund", "previous")
+    )
+    return policy.get_or_404(user, action, qs, pk=pk)
+
+
+def photos_of(project: Project) -> list[Photo]:
+    return list(project.photos.defer(*PHOTO_LIST_DEFER).order_by("kind", "id"))
+
+
+def photo_pairs(photos: list[Photo]) -> list[tuple[Photo, Photo | None]]:
+    """Before pictures with their after picture (None until one is taken)."""
+    after_by_before = {p.before_id: p for p in photos if p.kind == PhotoKind.AFTER}
+    return [(p, after_by_before.get(p.pk)) for p in photos if p.kind == PhotoKind.BEFORE]
+
+
+@dataclass
+class Event:
+    at: datetime | date
+    kind: str
+    title: str
+    detail: str = ""
+    actor: str = ""
+    obj: Any = None
+
+
+def _sort_key(e: Event) -> datetime:
+    if isinstance(e.at, datetime):
+        return e.at
+    return timezone.make_aware(datetime(e.at.year, e.at.month, e.at.day, 12))
+
+
+def project_timeline(project: Project, *, staff: bool) -> list[Event]:
+    """The project's whole story, oldest first: stage moves, site surveys, opinion surveys
+    opened and closed, expert reviews (staff only), milestones done, spending (staff only)."""
+    events: list[Event] = []
+    for t in project.transitions.select_related("actor"):
+        events.append(
+            Event(
+                t.created_at,
+                "stage",
+                str(t.get_to_stage_display()),
+                t.note,
+                str(t.actor) if staff and t.actor else "",
+                t,
+            )
+        )
+    for s in project.site_surveys.all():
+        events.append(Event(s.date, "site_survey", str(_("现场踏勘")), s.findings, "", s))
+    for sv in project.surveys.all():
+        if sv.opened_at:
+            events.append(Event(sv.opened_at, "survey_open", str(_("意见征询开始")), sv.title))
+        if sv.closed_at:
+            events.append(Event(sv.closed_at, "survey_closed", str(_("意见征询结束")), sv.title))
+    if staff:
+        for r in project.reviews.select_related("expert").filter(submitted_at__isnull=False):
+            events.append(
+                Event(
+                    r.submitted_at or r.created_at,
+                    "review",
+                    str(_("专家提交评审意见")),
+                    str(r.get_feasibility_display()),
+                    str(r.expert),
+                    r,
+                )
+            )
+        for sp in project.spendings.all():
+            events.append(
+                Event(sp.date, "spending", str(_("支出")), f"{sp.amount} · {sp.description}")
+            )
+    for ms in project.milestones.filter(state=MilestoneState.DONE):
+        if ms.done_on:
+            events.append(Event(ms.done_on, "milestone", str(_("节点完成")), ms.title))
+    events.sort(key=_sort_key)
+    return events
+
+
+def versions_of(project: Project) -> list[Project]:
+    """All versions of the project, first to last (follows `previous` both ways)."""
+    chain = [project]
+    seen = {project.pk}
+    cur = project
+    while cur.previous_id and cur.previous_id not in seen:
+        prev = Project.objects.filter(pk=cur.previous_id).first()
+        if prev is None:
+            break
+        chain.insert(0, prev)
+        seen.add(prev.pk)
+        cur = prev
+    cur = project
+    while True:
+        nxt = cur.next_versions.exclude(pk__in=seen).order_by("version", "id").first()
+        if nxt is None:
+            break
+        chain.append(nxt)
+        seen.add(nxt.pk)
+        cur = nxt
+    return chain
+
+
+# --- counts ---------------------------------------------------------------------------------
+def stage_counts(qs: QuerySet[Project]) -> dict[str, dict[str, int]]:
+    """{programme kind: {stage: n, "total": n}} in one grouped query."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for kind, stage, n in (
+        qs.order_by().values_list("programme__kind", "stage").annotate(n=Count("id"))
+    ):
+        out[kind][stage] += n
+        out[kind]["total"] += n
+    return {k: dict(v) for k, v in out.items()}
+
+
+def year_counts(qs: QuerySet[Project]) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for year, kind, n in (
+        qs.order_by().values_list("year", "programme__kind").annotate(n=Count("id"))
+    ):
+        out[year][kind] += n
+    return {y: dict(v) for y, v in sorted(out.items())}
+
+
+def committee_counts(qs: QuerySet[Project]) -> list[dict[str, Any]]:
+    """Projects per org unit (for the map): code, name, counts by programme kind."""
+    rows: dict[int, dict[str, Any]] = {}
+    for org_id, code, name, kind, n in (
+        qs.order_by()
+        .values_list("org_unit_id", "org_unit__code", "org_unit__name", "programme__kind")
+        .annotate(n=Count("id"))
+    ):
+        row = rows.setdefault(org_id, {"code": code, "name": name, "total": 0})
+        row[kind] = row.get(kind, 0) + n
+        row["total"] += n
+    return sorted(rows.values(), key=lambda r: r["code"])
+
+
+def budget_figures(funds: QuerySet[Fund]) -> dict[str, Decimal]:
+    totals = {"amount": Decimal("0"), "allocated": Decimal("0"), "spent": Decimal("0")}
+    for f in funds:
+        totals["amount"] += f.amount
+        totals["allocated"] += f.allocated  # type: ignore[attr-defined]
+        totals["spent"] += f.spent  # type: ignore[attr-defined]
+    totals["balance"] = totals["amount"] - totals["allocated"]
+    return totals
+
+
+def participation(surveys: QuerySet[Survey]) -> dict[str, int]:
+    """Answers received by closed surveys, online and on paper (sealed ones are not counted)."""
+    counts = Counter(
+        dict(
+            Response.objects.filter(survey__in=surveys, survey__status=SurveyStatus.CLOSED)
+            .order_by()
+            .values_list("channel")
+            .annotate(n=Count("id"))
+        )
+    )
+    return {
+        "online": counts.get(ResponseChannel.ONLINE, 0),
+        "paper": counts.get(ResponseChannel.PAPER, 0),
+        "total": sum(counts.values()),
+        "surveys": surveys.filter(status=SurveyStatus.CLOSED).count(),
+    }
+
+
+def survey_list(*, user: Any, project: Project | None = None) -> QuerySet[Survey]:
+    qs = Survey.objects.select_related("project", "project__org_unit").annotate(
+        response_count=Count("responses")
+    )
+    if project is not None:
+        qs = qs.filter(project=project)
+    return policy.scope(user, Action.VIEW, qs)
+
+
+def survey_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Survey:
+    qs = Survey.objects.select_related("project", "project__programme", "project__org_unit")
+    return policy.get_or_404(user, action, qs, pk=pk)
+
+
+# --- survey results -------------------------------------------------------------------------
+class Sealed(PermissionDenied):
+    """The survey is still open (or a draft): its results are not shown to anyone yet."""
+
+
+@dataclass
+class QuestionResult:
+    question: Any
+    answered: int = 0
+    # choice → (online, paper, total)
+    choices: list[tuple[str, int, int, int]] = field(default_factory=list)
+    mean: float | None = None
+    distribution: list[tuple[int, int]] = field(default_factory=list)
+    texts: list[ResponseAnswer] = field(default_factory=list)
+    unpublished: int = 0
+
+
+def survey_results(survey: Survey, *, public: bool) -> dict[str, Any]:
+    """Aggregated answers of a closed survey. Raises `Sealed` while it is not closed. The public
+    version lists only the free-text answers staff have published."""
+    if survey.status != SurveyStatus.CLOSED:
+        raise Sealed()
+    questions = list(survey.questions.all())
+    answers = list(
+        ResponseAnswer.objects.filter(response__survey=survey)
+        .select_related("response")
+        .order_by("response_id", "question_id")
+    )
+    channels = Counter(
+        dict(survey.responses.order_by().values_list("channel").annotate(n=Count("id")))
+    )
+    by_q: dict[int, list[ResponseAnswer]] = defaultdict(list)
+    for a in answers:
+        by_q[a.question_id].append(a)
+    results = []
+    for q in questions:
+        rows = by_q.get(q.pk, [])
+        r = QuestionResult(question=q, answered=len(rows))
+        if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            online: Counter[str] = Counter()
+            paper: Counter[str] = Counter()
+            for a in rows:
+                target = online if a.response.channel == ResponseChannel.ONLINE else paper
+                target.update(a.choices)
+            r.choices = [(c, online[c], paper[c], online[c] + paper[c]) for c in q.choices]
+        elif q.kind == QuestionKind.SCALE:
+            numbers = [a.number for a in rows if a.number is not None]
+            r.mean = round(sum(numbers) / len(numbers), 2) if numbers else None
+            dist = Counter(numbers)
+            r.distribution = [(v, dist[v]) for v in range(q.scale_min, q.scale_max + 1)]
+        else:
+            texts = [a for a in rows if a.text]
+            r.texts = [a for a in texts if a.published] if public else texts
+            r.unpublished = sum(1 for a in texts if not a.published)
+        results.append(r)
+    return {
+        "survey": survey,
+        "online": channels.get(ResponseChannel.ONLINE, 0),
+        "paper": channels.get(ResponseChannel.PAPER, 0),
+        "total": sum(channels.values()),
+        "questions": results,
+        "collection_points": sorted(
+            Counter(
+                survey.responses.filter(channel=ResponseChannel.PAPER).values_list(
+                    "collection_point", flat=True
+                )
+            ).items()
+        ),
+    }
+
+
+def response_count(survey: Survey) -> int:
+    """How many answers have come in (shown while open; the contents stay sealed)."""
+    return survey.responses.count()
+
+
+def my_response(survey: Survey, user: Any) -> Response | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return survey.responses.filter(respondent=user).first()
+
+
+def response_list(*, user: Any, survey: Survey) -> QuerySet[Response]:
+    """Individual answers: staff see them only once the survey is closed; a resident their own."""
+    qs = policy.scope(user, Action.VIEW, Response.objects.filter(survey=survey))
+    if survey.status != SurveyStatus.CLOSED:
+        qs = qs.filter(respondent=user) if getattr(user, "is_authenticated", False) else qs.none()
+    return qs.prefetch_related("answers")
+
+
+# --- expert review --------------------------------------------------------------------------
+def review_list(*, user: Any, project: Project | None = None) -> QuerySet[ReviewAssignment]:
+    """Assignments the user may see: an expert only their own; the office all of its own."""
+    qs = ReviewAssignment.objects.select_related(
+        "project", "project__programme", "project__org_unit", "expert"
+    )
+    if project is not None:
+        qs = qs.filter(project=project)
+    return policy.scope(user, Action.VIEW, qs)
+
+
+def review_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> ReviewAssignment:
+    qs = ReviewAssignment.objects.select_related(
+        "project", "project__programme", "project__org_unit", "expert"
+    )
+    return policy.get_or_404(user, action, qs, pk=pk)
+
+
+def review_summary(project: Project) -> dict[str, Any]:
+    """The combined result of the submitted reviews: mean score per criterion, each expert's
+    weighted total (out of 100), their mean, feasibility counts and the cost estimates."""
+    criteria = criteria_of(project.programme_id)
+    assignments = list(project.reviews.select_related("expert").order_by("id"))
+    submitted = [a for a in assignments if a.submitted_at]
+    scores: dict[tuple[int, int], Decimal] = {
+        (s.assignment_id, s.criterion_id): s.score
+        for s in ReviewScore.objects.filter(assignment__in=submitted)
+    }
+    weight_sum = sum(c.weight for c in criteria) or 1
+
+    def total_of(a: ReviewAssignment) -> float:
+        return round(
+            sum(
+                float(scores.get((a.pk, c.pk), 0)) / c.max_score * c.weight
+                for c in criteria
+                if c.max_score
+            )
+            / weight_sum
+            * 100,
+            1,
+        )
+
+    per_expert = [(a, total_of(a)) for a in submitted]
+    per_criterion = []
+    for c in criteria:
+        values = [float(scores[(a.pk, c.pk)]) for a in submitted if (a.pk, c.pk) in scores]
+        per_criterion.append((c, round(sum(values) / len(values), 2) if values else None))
+    costs = [a.cost_estimate for a in submitted if a.cost_estimate is not None]
+    feas = Counter(a.feasibility for a in submitted)
+    return {
+        "assigned": len(assignments),
+        "submitted": len(submitted),
+        "pending": [a for a in assignments if not a.submitted_at],
+        "per_expert": per_expert,
+        "per_criterion": per_criterion,
+        "mean_total": round(sum(t for _a, t in per_expert) / len(per_expert), 1)
+        if per_expert
+        else None,
+        "feasibility": [(f, feas.get(f.value, 0)) for f in Feasibility],
+        "cost_mean": (sum(costs, Decimal("0")) / len(costs)).quantize(Decimal("0.01"))
+        if costs
+        else None,
+        "cost_min": min(costs) if costs else None,
+        "cost_max": max(costs) if costs else None,
+    }
+
+
+def follows_of(user: Any) -> QuerySet[Follow]:
+    return policy.scope(user, Action.VIEW, Follow.objects.select_related("project"))
+
+
+def is_following(user: Any, project: Project) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Follow.objects.filter(user=user, project=project).exists()
+
+
+# --- public pages (no login) ---------------------------------------------------------------
+def public_projects(*, org: OrgUnit | None = None) -> QuerySet[Project]:
+    qs = Project.objects.filter(published=True).select_related("programme", "org_unit")
+    if org is not None:
+        qs = qs.filter(org_unit__path__startswith=org.path)
+    return with_project_figures(qs)
+
+
+def public_project_get(pk: Any) -> Project:
+    try:
+        return public_projects().get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def public_committees() -> list[dict[str, Any]]:
+    """Org units with published projects, with their counts (for the public index)."""
+    return committee_counts(Project.objects.filter(published=True))
+
+
+def public_org_get(code: str) -> OrgUnit:
+    org = OrgUnit.objects.filter(
+        code=code, kind__in=[OrgKind.COMMITTEE, OrgKind.SUBDISTRICT, OrgKind.AREA]
+    ).first()
+    if (
+        org is None
+        or not Project.objects.filter(published=True, org_unit__path__startswith=org.path).exists()
+    ):
+        raise Http404
+    return org
+
+
+def photo_for_view(*, user: Any, pk: Any, original: bool = False) -> Photo:
+    """A photo the user may see: any photo of a published project, or one of a project in the
+    user's scope. The original (with its metadata) only for staff who may change the project."""
+    try:
+        photo = Photo.objects.select_related("project").get(pk=pk)
+    except (Photo.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if original:
+        if not policy.can(user, Action.CHANGE, photo.project):
+            raise Http404
+        return photo
+    if photo.project.published or policy.can(user, Action.VIEW, photo.project):
+        return photo
+    raise Http404
