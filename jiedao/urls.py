@@ -16,5 +16,7 @@ urlpatterns = [
     path("affairs/", include("jiedao.affairs.urls")),
     path("business/", include("jiedao.business.urls")),
     path("renewal/", include("jiedao.renewal.urls")),
+    path("livelihood/", include("jiedao.livelihood.public_urls")),
+    path("livelihood/", include("jiedao.livelihood.urls")),
     path("", include("jiedao.core.urls")),
 ]

@@ -8,12 +8,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.accounts.models import Role
 from jiedao.affairs.models import Ticket
 from jiedao.business.models import Council, EnterpriseRequest
 from jiedao.core import imports
 from jiedao.core.models import Compound, Enterprise, OfficeBuilding, OrgUnit, Person
 from jiedao.core.permissions import Action, policy
 from jiedao.core.selectors import can_read_audit
+from jiedao.livelihood.models import Project as LivelihoodProject
+from jiedao.livelihood.models import ReviewAssignment
 from jiedao.renewal.models import RenewalProject
 
 
@@ -47,6 +50,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("business_dashboard"), _("营商环境")))
     if policy.paths_for(user, RenewalProject, Action.VIEW):
         items.append((reverse("renewal_projects"), _("城市更新")))
+    if policy.paths_for(user, LivelihoodProject, Action.VIEW):
+        items.append((reverse("livelihood_overview"), _("民生项目")))
+    elif policy.can_any(user, ReviewAssignment, Action.VIEW):  # experts: their assignments
+        items.append((reverse("livelihood_reviews"), _("专家评审")))
+    if policy.has_role(user, {Role.RESIDENT}):
+        items.append((reverse("livelihood_public_mine"), _("社区微更新")))
     if imports.importers_for(user):
         items.append((reverse("import_new"), _("导入")))
     if can_read_audit(user):
