@@ -48,6 +48,7 @@ openapi: $(STAMP)
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/affairs.py
+	$(BIN)/python bench/livelihood.py
 
 clean:
 	rm -rf $(VENV) var

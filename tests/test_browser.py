@@ -128,3 +128,49 @@ def test_clerk_files_a_ticket_at_the_window_on_a_phone(tree, browser_page, live_
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     host = urlparse(live_server.url).netloc
     assert [u for u in requested if urlparse(u).netloc not in (host, "")] == []
+
+
+def test_resident_answers_a_survey_on_a_phone(tree, browser_page, live_server):
+    """A resident opens an open survey of their committee from their page, answers it on a
+    375-px screen and sees their own answers; the answer is stored once, online."""
+    from jiedao.livelihood import services as lh
+    from jiedao.livelihood.models import ProgrammeKind, Response, ResponseChannel, Stage
+    from tests.livelihood.factories import make_programme, make_project, open_survey, walk_to
+
+    page, requested = browser_page
+    office = UserFactory.with_role(Role.LIVELIHOOD_OFFICER, tree.sub_a, username="lh")
+    resident = UserFactory.with_role(Role.RESIDENT, tree.committee_a, username="res")
+    make_person(tree.committee_a, "孙丽华", user=resident)
+    programme = make_programme(tree.sub_a, ProgrammeKind.SELF_GOVERNANCE, brand="添睦")
+    project = make_project(programme, tree.committee_a, actor=office, title="望花园")
+    lh.project_publish(actor=office, project=project)
+    project = walk_to(project, Stage.OPINION_SURVEY, office=office)
+    survey = open_survey(project, office)
+    questions = {q.kind: q for q in survey.questions.all()}
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", resident.username)
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    # when they open the survey from their page and answer it
+    page.goto(f"{live_server.url}/livelihood/public/mine/")
+    page.click(f"#open-surveys a[href='/livelihood/public/surveys/{survey.pk}/']")
+    page.wait_for_url(f"{live_server.url}/livelihood/public/surveys/{survey.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    page.check(f"input[name=q{questions['single'].pk}][value='同意']")
+    page.check(f"input[name=q{questions['multiple'].pk}][value='绿化']")
+    page.check(f"input[name=q{questions['multiple'].pk}][value='照明']")
+    page.check(f"input[name=q{questions['scale'].pk}][value='4']")
+    page.fill(f"textarea[name=q{questions['text'].pk}]", "希望多种月季")
+    page.screenshot(path=str(Path(os.environ.get("JIEDAO_VAR_DIR", "var")) / "phone-survey.png"))
+    page.click("#survey-form button[type=submit]")
+    page.wait_for_selector("#my-answers")
+    # then they see what they submitted, and the answer is stored once, online
+    answers = page.inner_text("#my-answers")
+    assert "您已提交" in answers and "绿化、照明" in answers and "希望多种月季" in answers
+    assert page.query_selector("#survey-form") is None
+    response = Response.objects.get(survey=survey)
+    assert response.channel == ResponseChannel.ONLINE and response.respondent_id == resident.pk
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    host = urlparse(live_server.url).netloc
+    assert [u for u in requested if urlparse(u).netloc not in (host, "")] == []

@@ -40,7 +40,7 @@ class Programme(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.brand}）" if self.brand else self.name
+        return f"{self.name}（{self.brand}）" if self.brand else str(self.name)
 
 
 class ReviewCriterion(TimeStampedModel):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
@@ -28,8 +29,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.core.models import OrgKind, OrgUnit
-from jiedao.core.permissions import Action, policy
+from jiedao.accounts.models import Role
+from jiedao.core.models import OrgKind, OrgUnit, Person
+from jiedao.core.permissions import Action, _ancestor_paths, policy
 from jiedao.livelihood.models import (
     FUNDED_STAGES,
     Feasibility,
@@ -78,6 +80,51 @@ def programme_list(*, user: Any) -> QuerySet[Programme]:
 
 def programme_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Programme:
     return policy.get_or_404(user, action, Programme.objects.select_related("org_unit"), pk=pk)
+
+
+def self_and_ancestors(path: str) -> list[str]:
+    """`/SH/JA/TMX/` → [`/SH/`, `/SH/JA/`, `/SH/JA/TMX/`]."""
+    return [*_ancestor_paths(path), path]
+
+
+def programmes_for_paths(paths: list[str]) -> QuerySet[Programme]:
+    """Programmes a project in one of these subtrees may belong to: a programme is held by the
+    subdistrict, so a committee worker's programmes are those of the org units above them."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(org_unit__path__in=self_and_ancestors(path)) | Q(org_unit__path__startswith=path)
+    return Programme.objects.filter(q).select_related("org_unit").order_by("org_unit__path", "kind")
+
+
+def programmes_for_resident(user: Any) -> QuerySet[Programme]:
+    """The programmes of the subdistrict (or any unit above) the resident lives in."""
+    path = Person.objects.filter(user=user).values_list("org_unit__path", flat=True).first()
+    if not path:
+        return Programme.objects.none()
+    return Programme.objects.select_related("org_unit").filter(
+        org_unit__path__in=self_and_ancestors(path)
+    )
+
+
+def fund_choices(*, user: Any, project: Project) -> QuerySet[Fund]:
+    """Funds that may pay for the project: same programme and year, held at or above it."""
+    return fund_list(user=user, programme=project.programme_id, year=project.year).filter(
+        org_unit__path__in=self_and_ancestors(project.org_unit.path)
+    )
+
+
+def experts_for(project: Project) -> QuerySet[Any]:
+    """Active users holding the expert role at or above the project's subdistrict."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__role=Role.EXPERT,
+            memberships__org_unit__path__in=self_and_ancestors(project.programme.org_unit.path),
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def criteria_of(programme_id: int) -> list[ReviewCriterion]:
@@ -548,7 +595,10 @@ def review_summary(project: Project) -> dict[str, Any]:
 
 
 def follows_of(user: Any) -> QuerySet[Follow]:
-    return policy.scope(user, Action.VIEW, Follow.objects.select_related("project"))
+    """The projects this user follows (their own follows only, whatever their role)."""
+    return policy.scope(user, Action.VIEW, Follow.objects.select_related("project")).filter(
+        user=user
+    )
 
 
 def is_following(user: Any, project: Project) -> bool:
@@ -593,7 +643,8 @@ def photo_for_view(*, user: Any, pk: Any, original: bool = False) -> Photo:
     """A photo the user may see: any photo of a published project, or one of a project in the
     user's scope. The original (with its metadata) only for staff who may change the project."""
     try:
-        photo = Photo.objects.select_related("project").get(pk=pk)
+        # Bytes deferred: the caller reads the one size it serves.
+        photo = Photo.objects.select_related("project").defer(*PHOTO_LIST_DEFER).get(pk=pk)
     except (Photo.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     if original:

@@ -61,6 +61,8 @@ from jiedao.livelihood.models import (
     SurveyStatus,
 )
 
+CENT = Decimal("0.01")
+
 
 class IllegalTransition(ValidationError):
     pass
@@ -88,6 +90,8 @@ def _require_office(actor: Any, project: Project) -> None:
 def _money(value: Any, field: str, *, positive: bool = False) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        if not amount.is_finite():  # "NaN" parses but cannot be compared
+            raise InvalidOperation
     except (InvalidOperation, ValueError, TypeError) as exc:
         raise ValidationError({field: [_("请输入金额（元）。")]}) from exc
     if amount < 0 or (positive and amount == 0):
@@ -99,7 +103,7 @@ def _money(value: Any, field: str, *, positive: bool = False) -> Decimal:
 def fund_allocated(fund: Fund) -> Decimal:
     """What the fund's approved projects hold (a withdrawn or rejected project holds nothing)."""
     total = fund.projects.filter(stage__in=FUNDED_STAGES).aggregate(s=Sum("budget_allocated"))["s"]
-    return total or Decimal("0")
+    return (total or Decimal("0")).quantize(CENT)
 
 
 def fund_save(
@@ -182,12 +186,16 @@ def _clean_project(data: Mapping[str, Any], org_unit: OrgUnit) -> dict[str, Any]
     elif compound is not None and not compound.org_unit.path.startswith(org_unit.path):
         errors["compound"] = [_("小区不在该居委会辖区内。")]
     for key, low, high in (("longitude", 73, 136), ("latitude", 3, 54)):
-        value = out.get(key)
+        if key not in out:  # a partial update leaves the stored coordinates alone
+            continue
+        value = out[key]
         if value in ("", None):
             out[key] = None
             continue
         try:
             d = Decimal(str(value)).quantize(Decimal("0.000001"))
+            if not d.is_finite():
+                raise InvalidOperation
         except (InvalidOperation, ValueError) as exc:
             errors[key] = [_("坐标格式不正确。")]
             del exc
@@ -749,11 +757,8 @@ def response_submit_online(*, actor: Any, survey: Survey, answers: Mapping[Any, 
     if not policy.has_role(actor, {Role.RESIDENT}):
         raise NotPermitted(Action.ADD)
     person = resident_person(actor)
-    project_path = survey.project.org_unit.path
-    if person is None or not (
-        person.org_unit.path.startswith(project_path)
-        or project_path.startswith(person.org_unit.path)
-    ):
+    # The survey of a project of the resident's committee (or of the subdistrict above it).
+    if person is None or not person.org_unit.path.startswith(survey.project.org_unit.path):
         raise NotPermitted(Action.ADD)
     if survey.status != SurveyStatus.OPEN:
         raise IllegalTransition(_("该征询未开始或已结束，不能再提交。"))
@@ -846,6 +851,8 @@ def review_submit(
     for c in criteria:
         try:
             value = Decimal(str(given.get(str(c.pk), ""))).quantize(Decimal("0.1"))
+            if not value.is_finite():
+                raise InvalidOperation
         except (InvalidOperation, ValueError):
             errors[f"c{c.pk}"] = [_("请为“%(c)s”打分。") % {"c": c.name}]
             continue
@@ -896,7 +903,11 @@ def milestone_add(
         raise IllegalTransition(_("立项后、完工前才能安排工程节点。"))
     if not title.strip():
         raise ValidationError({"title": [_("请填写节点名称。")]})
-    if int(weight) < 1:
+    try:
+        weight = int(weight)
+    except (TypeError, ValueError):
+        weight = 0
+    if weight < 1:
         raise ValidationError({"weight": [_("进度权重至少为 1。")]})
     with transaction.atomic(), acting_as(actor):
         order = project.milestones.order_by("-order").values_list("order", flat=True).first() or 0
@@ -944,7 +955,7 @@ def spending_record(
         raise ValidationError({"description": [_("请填写用途。")]})
     with transaction.atomic(), acting_as(actor):
         locked = Project.objects.select_for_update().get(pk=project.pk)
-        spent = locked.spendings.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+        spent = (locked.spendings.aggregate(s=Sum("amount"))["s"] or Decimal("0")).quantize(CENT)
         allocated = locked.budget_allocated or Decimal("0")
         if spent + amount_d > allocated:
             raise Overdraw(
@@ -995,23 +1006,26 @@ def photo_upload(
     if site_survey is not None and site_survey.project_id != project.pk:
         raise ValidationError({"site_survey": [_("踏勘记录不属于本项目。")]})
     prepared = photo_lib.prepare(data)
-    with transaction.atomic(), acting_as(actor):
-        return Photo.objects.create(
-            project=project,
-            kind=kind,
-            before=before,
-            site_survey=site_survey,
-            spot=spot.strip()[:100],
-            caption=caption.strip()[:200],
-            taken_on=taken_on,
-            original=prepared.original,
-            original_name=(name or "photo")[:200],
-            original_format=prepared.original_format,
-            original_had_location=prepared.had_location,
-            display=prepared.display,
-            thumb=prepared.thumb,
-            width=prepared.width,
-            height=prepared.height,
-            sha256=prepared.sha256,
-            uploaded_by=actor,
-        )
+    try:
+        with transaction.atomic(), acting_as(actor):
+            return Photo.objects.create(
+                project=project,
+                kind=kind,
+                before=before,
+                site_survey=site_survey,
+                spot=spot.strip()[:100],
+                caption=caption.strip()[:200],
+                taken_on=taken_on,
+                original=prepared.original,
+                original_name=(name or "photo")[:200],
+                original_format=prepared.original_format,
+                original_had_location=prepared.had_location,
+                display=prepared.display,
+                thumb=prepared.thumb,
+                width=prepared.width,
+                height=prepared.height,
+                sha256=prepared.sha256,
+                uploaded_by=actor,
+            )
+    except IntegrityError as exc:  # another upload paired the same before-photo meanwhile
+        raise ValidationError({"before": [_("这张改造前照片已有对应的改造后照片。")]}) from exc

@@ -43,7 +43,7 @@ def make_programme(
     programme, _ = Programme.objects.get_or_create(
         org_unit=org,
         kind=kind,
-        defaults={"name": ProgrammeKind(kind).label, "brand": brand},
+        defaults={"name": str(ProgrammeKind(kind).label), "brand": brand},
     )
     for i, (name, weight) in enumerate([("设计方案", 40), ("居民受益", 40), ("造价合理", 20)]):
         ReviewCriterion.objects.get_or_create(
@@ -151,3 +151,20 @@ def image_bytes(
     else:
         image.save(out, format=fmt)
     return out.getvalue()
+
+
+def make_resident(org: OrgUnit, username: str | None = None) -> User:
+    """A resident account with its Person record in `org` (a resident of that committee)."""
+    from jiedao.accounts.models import Role
+    from tests.factories import UserFactory, make_person
+
+    user = UserFactory.with_role(Role.RESIDENT, org, username=username or f"res{next(_seq)}")
+    make_person(org, user=user)
+    return user
+
+
+def make_expert(org: OrgUnit, username: str | None = None) -> User:
+    from jiedao.accounts.models import Role
+    from tests.factories import UserFactory
+
+    return UserFactory.with_role(Role.EXPERT, org, username=username or f"exp{next(_seq)}")
