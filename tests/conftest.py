@@ -76,3 +76,14 @@ def login(user: User) -> Client:
 
 def bearer(user: User) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+
+
+def keep_demo_steps(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
+    """Run only core's and accounts' demo steps and those of `modules` (each module's demo test
+    builds what it needs; the whole demo is built once, in tests/core/test_demo.py)."""
+    from jiedao.core import demo as core_demo
+
+    wanted = {"core", "accounts", *modules}
+    steps = {n: s for n, s in core_demo.STEPS.items() if n.split(".")[0] in wanted}
+    assert all(any(n.startswith(f"{m}.") for n in steps) for m in modules), modules
+    monkeypatch.setattr(core_demo, "STEPS", steps)

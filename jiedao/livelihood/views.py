@@ -1348,7 +1348,7 @@ def _fund_columns() -> list[ExportColumn]:
         ExportColumn(gettext_lazy("资金归属"), lambda f: f.org_unit.name),
         ExportColumn(gettext_lazy("年度"), lambda f: f.year),
         ExportColumn(gettext_lazy("预算金额 (元)"), lambda f: _money(f.amount)),
-        ExportColumn(gettext_lazy("已安排 (元)"), lambda f: _money(f.allocated)),
+        ExportColumn(gettext_lazy("已安排资金 (元)"), lambda f: _money(f.allocated)),
         ExportColumn(gettext_lazy("已支出 (元)"), lambda f: _money(f.spent)),
         ExportColumn(gettext_lazy("余额 (元)"), lambda f: _money(f.balance)),
         ExportColumn(gettext_lazy("备注"), lambda f: f.note),
@@ -1581,7 +1581,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
             for key, name in (
                 ("amount", _("预算")),
-                ("allocated", _("已安排")),
+                ("allocated", _("已安排资金")),
                 ("spent", _("已支出")),
             )
         ],

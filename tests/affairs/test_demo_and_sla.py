@@ -38,7 +38,7 @@ from jiedao.core.demo import DemoContext
 from jiedao.core.models import Notification, OrgUnit
 from jiedao.core.workdays import add_workdays
 from tests.affairs.factories import advance, make_item, make_point, make_ticket
-from tests.conftest import login
+from tests.conftest import keep_demo_steps, login
 from tests.factories import UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -57,6 +57,7 @@ def _counts() -> dict[str, int]:
 def test_demo_builds_years_of_tickets_whose_figures_come_from_the_records(monkeypatch):
     # given: a twentieth of the volume, so that the test stays quick
     monkeypatch.setenv(affairs_demo.TICKET_SCALE_ENV, "0.05")
+    keep_demo_steps(monkeypatch, "affairs")
     out = io.StringIO()
 
     # when

@@ -47,6 +47,7 @@ from jiedao.business.models import (
 )
 from jiedao.business.services import request_due_dates
 from jiedao.core.models import Enterprise, OfficeBuilding, OrgUnit, Person
+from tests.conftest import keep_demo_steps
 
 
 def _counts() -> dict[str, int]:
@@ -61,6 +62,7 @@ def _counts() -> dict[str, int]:
 def test_the_demo_records_add_up_to_the_figures_and_a_second_run_adds_nothing(monkeypatch):
     # given: the government-services tickets scaled down (they are tested in tests/affairs)
     monkeypatch.setenv("JIEDAO_DEMO_TICKET_SCALE", "0.02")
+    keep_demo_steps(monkeypatch, "business")
     out = io.StringIO()
 
     # when

@@ -21,7 +21,6 @@ from django.utils import timezone
 from PIL import Image
 
 from jiedao.accounts.models import Membership, Role, User
-from jiedao.core import demo as core_demo
 from jiedao.core.models import Notification, OrgUnit
 from jiedao.livelihood import selectors as sel
 from jiedao.livelihood.demo import GREEN_FOREST
@@ -40,6 +39,7 @@ from jiedao.livelihood.models import (
     Stage,
     SurveyStatus,
 )
+from tests.conftest import keep_demo_steps
 
 BB = ProgrammeKind.BEAUTIFUL_BLOCK
 SG = ProgrammeKind.SELF_GOVERNANCE
@@ -63,13 +63,7 @@ def _has_gps(data: bytes) -> bool:
 def only_livelihood_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """The steps the livelihood demo builds on and its own (tickets and enterprises are tested
     in their modules' demo tests)."""
-    steps = {
-        name: step
-        for name, step in core_demo.STEPS.items()
-        if name.split(".")[0] in {"core", "accounts", "livelihood"}
-    }
-    assert {"livelihood.programmes", "livelihood.projects", "livelihood.figures"} <= set(steps)
-    monkeypatch.setattr(core_demo, "STEPS", steps)
+    keep_demo_steps(monkeypatch, "livelihood")
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from jiedao.accounts.models import User
 from jiedao.renewal import selectors
 from jiedao.renewal.models import Phase, RenewalProject
+from tests.conftest import keep_demo_steps
 
 
 def _counts() -> dict[str, int]:
@@ -28,6 +29,7 @@ def _counts() -> dict[str, int]:
 @pytest.mark.django_db
 def test_the_demo_adds_up_to_the_figures_and_a_second_run_adds_nothing(monkeypatch):
     monkeypatch.setenv("JIEDAO_DEMO_TICKET_SCALE", "0.02")
+    keep_demo_steps(monkeypatch, "renewal")
     out = io.StringIO()
 
     call_command("demo", stdout=out)
