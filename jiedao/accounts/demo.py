@@ -24,7 +24,7 @@ DEMO_USERS: list[tuple[str, str, str, str]] = [
     ("ja_leader", "静安区领导", Role.DISTRICT_LEADER, "JA"),
     ("expert1", "评审专家", Role.EXPERT, "TMX"),
     ("expert2", "评审专家（景观设计）", Role.EXPERT, "TMX"),
-    ("expert3", "评审专家（工程造价）", Role.EXPERT, "TMX"),
+    ("expert3", "评审专家（工程造价，区专家库）", Role.EXPERT, "JA"),
     ("resident1", "居民", Role.RESIDENT, "TMX-HX"),
     ("enterprise1", "企业联系人", Role.ENTERPRISE_CONTACT, "TMX"),
 ]

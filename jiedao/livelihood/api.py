@@ -29,6 +29,7 @@ from jiedao.core.permissions import Action, NotPermitted, policy
 from jiedao.livelihood import photos as photo_lib
 from jiedao.livelihood import selectors, services
 from jiedao.livelihood.models import (
+    PERSON_PARTIES,
     STAGE_TRANSITIONS,
     Feasibility,
     Fund,
@@ -245,6 +246,13 @@ class LivelihoodProjectOut(Schema):
     progress: int = Field(..., description=str(selectors.DEFINITIONS["progress"]))
 
     @staticmethod
+    def resolve_proposer_name(obj: Any, context: Any) -> str:
+        """A resident proposer's name is for staff only (experts and residents see the kind)."""
+        if obj.proposer_kind == ProposerKind.RESIDENT and not _is_staff(_request_user(context)):
+            return ""
+        return str(obj.proposer_name)
+
+    @staticmethod
     def resolve_progress(obj: Any) -> int:
         return selectors.progress_of(obj.total_weight, obj.done_weight)
 
@@ -258,6 +266,13 @@ class PartyOut(Schema):
     kind: PartyKind
     name: str
     role: str
+
+    @staticmethod
+    def resolve_name(obj: Any, context: Any) -> str:
+        """Building-group leaders and volunteers are people: named to staff only."""
+        if obj.kind in PERSON_PARTIES and not _is_staff(_request_user(context)):
+            return str(PartyKind(obj.kind).label)
+        return str(obj.name)
 
 
 class PartyIn(Schema):
@@ -276,6 +291,8 @@ class LivelihoodTransitionOut(Schema):
     @staticmethod
     def resolve_actor_name(obj: Any, context: Any) -> str | None:
         if obj.actor is None or not _is_staff(_request_user(context)):
+            return None
+        if getattr(obj, "by_proposer", False):  # a resident's own proposal: not named
             return None
         return str(obj.actor)
 
@@ -784,6 +801,8 @@ def _project_detail(user: Any, pk: int) -> Project:
         obj.next_versions.order_by("version", "id").values_list("pk", flat=True)
     )
     obj.transition_list = list(obj.transitions.select_related("actor"))
+    for t in obj.transition_list:
+        t.by_proposer = obj.proposed_by_id is not None and t.actor_id == obj.proposed_by_id
     return obj  # type: ignore[no-any-return]
 
 

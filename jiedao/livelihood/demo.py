@@ -105,6 +105,7 @@ PROGRAMMES: dict[str, list[tuple[str, str, str, str, list[tuple[str, int]]]]] = 
 }
 
 EXPERTS = ("expert1", "expert2", "expert3")
+DISTRICT_EXPERT = "expert3"  # in the district's pool (静安区), so 北站街道 may invite them too
 # Resident accounts for online answers: this many people of each committee get one.
 RESIDENTS_PER_COMMITTEE = 15
 RESIDENTS_NAMED_COMMITTEES = {"TMX-HX": 30, "TMX-GF": 30}
@@ -508,6 +509,9 @@ def generic_story(spec: Spec, rnd: random.Random, today: date) -> Story:
     stage_at[Stage.EXPERT_REVIEW] = _at(cur, 10)
     # Beautiful Blocks are reviewed by two experts, a self-governance micro-project by one.
     experts = rnd.sample(EXPERTS, 2 if spec.kind == BB else 1)
+    if not spec.org.startswith("TMX"):
+        # Other subdistricts draw on the district's expert pool only (expert3, at 静安区).
+        experts = [DISTRICT_EXPERT]
     rejected_here = spec.end == Stage.REJECTED and spec.stop == Stage.EXPERT_REVIEW
     reviews: list[tuple[str, datetime | None, str]] = []
     for e in experts:

@@ -66,7 +66,9 @@ class ProjectFilterForm(forms.Form):
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=STAGE_FILTERS)
     year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int)
     org = forms.ChoiceField(label=_("居委会"), required=False)
-    fund = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    fund = forms.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput
+    )
     surveys = forms.ChoiceField(
         required=False, choices=[("", ""), ("closed", "closed")], widget=forms.HiddenInput
     )

@@ -262,6 +262,11 @@ class PartyKind(models.TextChoices):
     DESIGNER = "designer", _("设计单位")
 
 
+# Parties that are people rather than organisations: outside staff pages they are shown by
+# kind and count only, never by name.
+PERSON_PARTIES = frozenset({PartyKind.GROUP_LEADER, PartyKind.VOLUNTEER})
+
+
 class ProjectParty(TimeStampedModel):
     """A party taking part in the project (共商共议): a group, not a person's personal data."""
 

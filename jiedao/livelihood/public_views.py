@@ -29,6 +29,7 @@ from jiedao.core.models import OrgUnit
 from jiedao.core.permissions import Action, NotPermitted, policy
 from jiedao.livelihood import selectors, services
 from jiedao.livelihood.models import (
+    PERSON_PARTIES,
     STAGE_ORDER,
     PartyKind,
     Photo,
@@ -47,7 +48,6 @@ PHOTO_SIZES = ("thumb", "display", "original")
 ORIGINAL_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ORIGINAL_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # Parties that are people rather than organisations: shown by kind and number, never by name.
-PERSON_PARTIES = frozenset({PartyKind.GROUP_LEADER, PartyKind.VOLUNTEER})
 PUBLIC_DEFINITIONS = {
     "published": gettext_lazy("项目数：已由工作人员公开的项目，按所属居委会（或街道）计数。"),
     "progress": selectors.DEFINITIONS["progress"],

@@ -75,7 +75,13 @@ PHOTO_LIST_DEFER = ("original", "display", "thumb")
 
 # --- programmes and funds ------------------------------------------------------------------
 def programme_list(*, user: Any) -> QuerySet[Programme]:
-    return policy.scope(user, Action.VIEW, Programme.objects.select_related("org_unit"))
+    """Programmes the user may read; a resident also the programmes they may propose to."""
+    scoped = policy.scope(user, Action.VIEW, Programme.objects.select_related("org_unit"))
+    if not policy.has_role(user, {Role.RESIDENT}):
+        return scoped
+    return Programme.objects.select_related("org_unit").filter(
+        Q(pk__in=scoped.values("pk")) | Q(pk__in=programmes_for_resident(user).values("pk"))
+    )
 
 
 def programme_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Programme:
@@ -292,21 +298,18 @@ def _sort_key(e: Event) -> datetime:
     return timezone.make_aware(datetime(e.at.year, e.at.month, e.at.day, 12))
 
 
-def project_timeline(project: Project, *, staff: bool) -> list[Event]:
+def project_timeline(project: Project, *, staff: bool, reviews: bool = False) -> list[Event]:
     """The project's whole story, oldest first: stage moves, site surveys, opinion surveys
-    opened and closed, expert reviews (staff only), milestones done, spending (staff only)."""
+    opened and closed, milestones done, spending (staff only) and expert reviews (only with
+    `reviews`: for those who may read the project's review assignments)."""
     events: list[Event] = []
     for t in project.transitions.select_related("actor"):
-        events.append(
-            Event(
-                t.created_at,
-                "stage",
-                str(t.get_to_stage_display()),
-                t.note,
-                str(t.actor) if staff and t.actor else "",
-                t,
-            )
-        )
+        actor = ""
+        if staff and t.actor:
+            # A resident's own proposal is not signed with their account's name.
+            by_proposer = t.actor_id == project.proposed_by_id
+            actor = str(_("提议居民")) if by_proposer else str(t.actor)
+        events.append(Event(t.created_at, "stage", str(t.get_to_stage_display()), t.note, actor, t))
     for s in project.site_surveys.all():
         events.append(Event(s.date, "site_survey", str(_("现场踏勘")), s.findings, "", s))
     for sv in project.surveys.all():
@@ -314,7 +317,7 @@ def project_timeline(project: Project, *, staff: bool) -> list[Event]:
             events.append(Event(sv.opened_at, "survey_open", str(_("意见征询开始")), sv.title))
         if sv.closed_at:
             events.append(Event(sv.closed_at, "survey_closed", str(_("意见征询结束")), sv.title))
-    if staff:
+    if reviews:
         for r in project.reviews.select_related("expert").filter(submitted_at__isnull=False):
             events.append(
                 Event(
@@ -326,6 +329,7 @@ def project_timeline(project: Project, *, staff: bool) -> list[Event]:
                     r,
                 )
             )
+    if staff:
         for sp in project.spendings.all():
             events.append(
                 Event(sp.date, "spending", str(_("支出")), f"{sp.amount} · {sp.description}")

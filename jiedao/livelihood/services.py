@@ -29,6 +29,7 @@ from jiedao.core.permissions import Action, NotPermitted, policy
 from jiedao.core.services import notification_send
 from jiedao.livelihood import photos as photo_lib
 from jiedao.livelihood.models import (
+    CLOSED_STAGES,
     FUNDED_STAGES,
     REASON_REQUIRED,
     STAGE_TRANSITIONS,
@@ -321,9 +322,21 @@ def project_propose(
     return project
 
 
+# Fields fixed once money is allocated: the fund was chosen for this year and this request.
+FIXED_WHEN_FUNDED = frozenset({"year", "budget_requested"})
+
+
 def project_update(*, actor: Any, project: Project, data: Mapping[str, Any]) -> Project:
     _require(actor, Action.CHANGE, project)
+    if project.stage in CLOSED_STAGES:
+        raise IllegalTransition(_("项目已结束（已评估、未通过或已撤回），不能再修改。"))
     fields = _clean_project(data, project.org_unit)
+    if project.stage in FUNDED_STAGES:
+        changed = [k for k in FIXED_WHEN_FUNDED if k in fields and fields[k] != getattr(project, k)]
+        if changed:
+            raise ValidationError(
+                {k: [_("项目已立项，年度和申请预算不能再修改。")] for k in changed}
+            )
     with transaction.atomic(), acting_as(actor):
         if "title" in fields and (
             Project.objects.filter(
@@ -335,7 +348,8 @@ def project_update(*, actor: Any, project: Project, data: Mapping[str, Any]) -> 
             raise ValidationError({"title": [_("该居委会已有同名项目。")]})
         for key, value in fields.items():
             setattr(project, key, value)
-        project.save()
+        # Only the edited fields: a stage move saved meanwhile is not undone.
+        project.save(update_fields=[*fields, "updated_at"])
     return project
 
 
@@ -522,6 +536,8 @@ def project_next_version(
     _require(actor, Action.CHANGE, project)
     if project.stage not in {Stage.COMPLETED, Stage.EVALUATED}:
         raise IllegalTransition(_("项目完工后才能开展下一版本。"))
+    if project.next_versions.exists():
+        raise IllegalTransition(_("该项目已有下一版本，请在最新版本上继续。"))
     data = {
         "title": title,
         "year": year or (proposed_on or timezone.localdate()).year,
@@ -625,6 +641,15 @@ def _clean_question(q: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Residents are consulted before the experts review the plan, never on a decided project.
+SURVEY_STAGES = frozenset({Stage.PROPOSED, Stage.SITE_SURVEY, Stage.OPINION_SURVEY})
+
+
+def _require_survey_stage(project: Project) -> None:
+    if project.stage not in SURVEY_STAGES:
+        raise IllegalTransition(_("只有提议、现场踏勘或意见征询阶段的项目可以发起意见征询。"))
+
+
 def survey_create(
     *,
     actor: Any,
@@ -635,6 +660,7 @@ def survey_create(
     questions: Iterable[Mapping[str, Any]] = (),
 ) -> Survey:
     _require(actor, Action.CHANGE, project)
+    _require_survey_stage(project)
     if not title.strip():
         raise ValidationError({"title": [_("请填写标题。")]})
     cleaned = [_clean_question(q) for q in questions]
@@ -672,6 +698,7 @@ def question_delete(*, actor: Any, question: Question) -> None:
 
 def survey_open(*, actor: Any, survey: Survey, at: datetime | None = None) -> Survey:
     _require(actor, Action.CHANGE, survey.project)
+    _require_survey_stage(survey.project)
     if survey.status != SurveyStatus.DRAFT:
         raise IllegalTransition(_("只有草稿状态的征询可以开始。"))
     if not survey.questions.exists():
@@ -739,7 +766,10 @@ def _clean_answers(survey: Survey, answers: Mapping[Any, Any]) -> list[dict[str,
                 continue
             row["number"] = number
         else:
-            row["text"] = str(value).strip()[:2000]
+            if not isinstance(value, str):
+                errors[f"q{q.pk}"] = [_("“%(q)s”请填写文字。") % {"q": q.text}]
+                continue
+            row["text"] = value.strip()[:2000]
         rows.append(row)
     if errors:
         raise ValidationError(errors)
@@ -797,6 +827,8 @@ def answer_publish(*, actor: Any, answer: ResponseAnswer, published: bool = True
     _require(actor, Action.CHANGE, answer.response.survey.project)
     if answer.question.kind != QuestionKind.TEXT:
         raise ValidationError(_("只有文字意见需要公开审核。"))
+    if answer.response.survey.status != SurveyStatus.CLOSED:
+        raise IllegalTransition(_("征询结束后才能公开文字意见。"))
     with transaction.atomic(), acting_as(actor):
         answer.published = published
         answer.save(update_fields=["published"])
@@ -810,8 +842,12 @@ def review_assign(
     _require_office(actor, project)
     if project.stage not in {Stage.OPINION_SURVEY, Stage.EXPERT_REVIEW}:
         raise IllegalTransition(_("只能在意见征询或专家评审阶段邀请专家。"))
-    if not policy.has_role(expert, {Role.EXPERT}):
-        raise ValidationError({"expert": [_("该用户不是评审专家。")]})
+    # An expert of this subdistrict (or of a unit above it), not of another one.
+    home = project.programme.org_unit.path
+    if not any(
+        role == Role.EXPERT and home.startswith(path) for role, path in policy.memberships(expert)
+    ):
+        raise ValidationError({"expert": [_("该用户不是本街道的评审专家。")]})
     with transaction.atomic(), acting_as(actor):
         assignment, created = ReviewAssignment.objects.get_or_create(
             project=project, expert=expert, defaults={"assigned_by": actor, "due_on": due_on}
@@ -885,7 +921,9 @@ def review_submit(
         assignment.cost_estimate = cost
         assignment.reasons = reasons.strip()
         assignment.submitted_at = at or timezone.now()
-        assignment.save()
+        assignment.save(
+            update_fields=["feasibility", "cost_estimate", "reasons", "submitted_at", "updated_at"]
+        )
     return assignment
 
 

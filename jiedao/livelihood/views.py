@@ -32,6 +32,7 @@ from jiedao.core.audit import action_label, describe_changes, history
 from jiedao.core.exports import ExportColumn, xlsx_response
 from jiedao.core.models import OrgKind, OrgUnit
 from jiedao.core.permissions import Action, NotPermitted, policy
+from jiedao.livelihood import photos as photo_lib
 from jiedao.livelihood import selectors, services
 from jiedao.livelihood.forms import (
     ApproveForm,
@@ -583,18 +584,14 @@ def _detail(
     bound = bound or {}
     can_change = policy.can(user, Action.CHANGE, project)
     office = services.is_office(user, project)
-    timeline = selectors.project_timeline(project, staff=True)
-    if project.proposed_by_id:
-        for event in timeline:
-            if event.kind == "stage" and event.obj.actor_id == project.proposed_by_id:
-                event.actor = str(_("提议居民"))
+    sees_reviews = policy.can_in_org(user, ReviewAssignment, Action.VIEW, project.org_unit)
+    timeline = selectors.project_timeline(project, staff=True, reviews=sees_reviews)
     site_surveys = list(project.site_surveys.all())
     photos = selectors.photos_of(project)
     milestones = list(project.milestones.all())
     spendings = list(project.spendings.select_related("recorded_by"))
     allocated = project.budget_allocated or Decimal("0")
     spent = getattr(project, "spent", Decimal("0"))
-    sees_reviews = policy.can_in_org(user, ReviewAssignment, Action.VIEW, project.org_unit)
     reviews = list(selectors.review_list(user=user, project=project)) if sees_reviews else []
     forms: dict[str, Any] = {}
     if can_change:
@@ -963,7 +960,8 @@ def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
         services.photo_upload(
             actor=user,
             project=project,
-            data=upload.read(),
+            # At most one byte over the limit is read: the service refuses it as too large.
+            data=upload.read(photo_lib.max_bytes() + 1),
             name=upload.name,
             kind=cd["kind"],
             spot=cd["spot"],
@@ -1462,6 +1460,16 @@ def fund_save(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _spending_columns() -> list[ExportColumn]:
+    return [
+        ExportColumn(gettext_lazy("日期"), lambda e: e.date),
+        ExportColumn(gettext_lazy("项目"), lambda e: e.project.title),
+        ExportColumn(gettext_lazy("金额 (元)"), lambda e: _money(e.amount)),
+        ExportColumn(gettext_lazy("收款方"), lambda e: e.payee),
+        ExportColumn(gettext_lazy("用途"), lambda e: e.description),
+    ]
+
+
 @login_required
 @require_GET
 def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -1470,6 +1478,13 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_fund_reader(user)
     fund = selectors.fund_get(user=user, pk=pk)
     ledger = selectors.fund_ledger(fund)
+    can_export = policy.can(user, Action.EXPORT, fund)
+    if request.GET.get("export") == "xlsx":
+        if not can_export:
+            raise NotPermitted(Action.EXPORT)
+        return xlsx_response(
+            _spending_columns(), ledger["spendings"], f"livelihood-fund-{fund.pk}-spending"
+        )
     for p in ledger["projects"]:
         p.progress = selectors.progress_of(p.total_weight, p.done_weight)
         p.remaining = (p.budget_allocated or Decimal("0")) - p.spent
@@ -1483,6 +1498,7 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "projects": ledger["projects"],
             "spendings": ledger["spendings"],
             "can_change": policy.can(user, Action.CHANGE, fund),
+            "can_export": can_export,
             "projects_url": _projects_url(fund=fund.pk, stage="funded"),
             "definitions": selectors.DEFINITIONS,
         },

@@ -25,6 +25,7 @@ from jiedao.livelihood.models import (
     ReviewCriterion,
     Stage,
     Survey,
+    SurveyStatus,
 )
 
 _seq = count(1)
@@ -111,7 +112,8 @@ def walk_to(
             )
         if nxt == Stage.EXPERT_REVIEW:
             survey = project.surveys.first() or open_survey(project, office)
-            s.survey_close(actor=office, survey=survey)
+            if survey.status == SurveyStatus.OPEN:
+                s.survey_close(actor=office, survey=survey)
         if nxt == Stage.APPROVED:
             for expert in experts or []:
                 a = s.review_assign(actor=office, project=project, expert=expert)

@@ -4,6 +4,7 @@ errors shown in Chinese with the user's input kept, exports, constant query coun
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -308,8 +309,11 @@ def test_approve_refuses_overdraw_with_message(world: Any, users: Any, tree: Any
     client = login(office)
     page = _text(client.get(reverse("livelihood_project", args=[project.pk])))
     # only the funds that may pay for it, each with its balance
-    assert f'value="{fund.pk}"' in page and "余额 15000.00 元" in page
-    assert f'value="{wrong_year.pk}"' not in page and f'value="{wrong_org.pk}"' not in page
+    select = re.search(r'<select name="approve-fund".*?</select>', page, re.S)
+    assert select is not None
+    offered = set(re.findall(r'<option value="(\d+)"', select.group(0)))
+    assert offered == {str(fund.pk)} and "余额 15000.00 元" in select.group(0)
+    assert str(wrong_year.pk) not in offered and str(wrong_org.pk) not in offered
     url = reverse("livelihood_project_approve", args=[project.pk])
     response = client.post(url, {"approve-fund": fund.pk, "approve-amount": "20000"})
     assert response.status_code == 400

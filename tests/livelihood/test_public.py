@@ -176,6 +176,7 @@ def _rich_project(tree, users, programme, office, resident) -> Project:
         answers=_answers(survey, single="不同意", multiple=["照明"], scale=2, text="楼下太吵了"),
         collection_point="3号楼门口",
     )
+    s.survey_close(actor=office, survey=survey)
     published = ResponseAnswer.objects.get(text="希望多种点月季花")
     s.answer_publish(actor=office, answer=published)
     fund = make_fund(programme, tree.committee_a)
