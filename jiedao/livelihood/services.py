@@ -467,6 +467,12 @@ def project_transition(
         project.stage = to_stage
         project.stage_changed_at = at
         project.save(update_fields=fields)
+        if to_stage in {Stage.REJECTED, Stage.WITHDRAWN}:
+            # Residents are no longer asked about a project that will not go ahead.
+            for survey in project.surveys.filter(status=SurveyStatus.OPEN):
+                survey.status = SurveyStatus.CLOSED
+                survey.closed_at = at
+                survey.save(update_fields=["status", "closed_at", "updated_at"])
         followers = list(project.follows.exclude(user=actor).values_list("user_id", flat=True))
         if followers:
             transaction.on_commit(

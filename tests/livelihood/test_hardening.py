@@ -267,3 +267,15 @@ def test_a_funds_spending_exports_to_excel(tree, users):
     assert (
         login(users["bz_admin"]).get(f"/livelihood/funds/{fund.pk}/?export=xlsx").status_code == 404
     )
+
+
+def test_rejecting_a_project_closes_its_open_survey(tree, users):
+    office = users["tmx_livelihood"]
+    project = make_project(make_programme(tree.sub_a), tree.committee_a, actor=office)
+    survey = open_survey(project, office)
+    s.project_transition(actor=office, project=project, to_stage=Stage.REJECTED, note="不可行")
+    survey.refresh_from_db()
+    assert survey.status == "closed" and survey.closed_at is not None
+    resident = make_resident(tree.committee_a)
+    with pytest.raises(IllegalTransition):
+        s.response_submit_online(actor=resident, survey=survey, answers={})
