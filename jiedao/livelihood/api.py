@@ -161,7 +161,20 @@ class FundOut(Schema):
         return _money(obj.balance)
 
 
-class FundProjectOut(Schema):
+class _ProjectFigures(Schema):
+    """Progress (from milestone weights) and spending of a project annotated by
+    `selectors.with_project_figures`."""
+
+    @staticmethod
+    def resolve_progress(obj: Any) -> int:
+        return selectors.progress_of(obj.total_weight, obj.done_weight)
+
+    @staticmethod
+    def resolve_spent(obj: Any) -> Decimal:
+        return _money(obj.spent)
+
+
+class FundProjectOut(_ProjectFigures):
     id: int
     title: str
     org_unit_id: int
@@ -171,14 +184,6 @@ class FundProjectOut(Schema):
     budget_allocated: Decimal | None
     spent: Decimal
     progress: int = Field(..., description=str(selectors.DEFINITIONS["progress"]))
-
-    @staticmethod
-    def resolve_progress(obj: Any) -> int:
-        return selectors.progress_of(obj.total_weight, obj.done_weight)
-
-    @staticmethod
-    def resolve_spent(obj: Any) -> Decimal:
-        return _money(obj.spent)
 
 
 class SpendingOut(Schema):
@@ -213,7 +218,7 @@ class FundChangeIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class LivelihoodProjectOut(Schema):
+class LivelihoodProjectOut(_ProjectFigures):
     id: int
     programme_id: int
     programme_kind: ProgrammeKind = Field(..., alias="programme.kind")
@@ -251,14 +256,6 @@ class LivelihoodProjectOut(Schema):
         if obj.proposer_kind == ProposerKind.RESIDENT and not _is_staff(_request_user(context)):
             return ""
         return str(obj.proposer_name)
-
-    @staticmethod
-    def resolve_progress(obj: Any) -> int:
-        return selectors.progress_of(obj.total_weight, obj.done_weight)
-
-    @staticmethod
-    def resolve_spent(obj: Any) -> Decimal:
-        return _money(obj.spent)
 
 
 class PartyOut(Schema):
