@@ -33,7 +33,6 @@ from jiedao.livelihood.models import (
     STAGE_TRANSITIONS,
     Feasibility,
     Fund,
-    Milestone,
     MilestoneState,
     PartyKind,
     Photo,
@@ -51,7 +50,6 @@ from jiedao.livelihood.models import (
     ResponseChannel,
     ReviewAssignment,
     SiteSurvey,
-    Spending,
     Stage,
     Survey,
     SurveyStatus,
@@ -857,9 +855,8 @@ def projects(request: HttpRequest, filters: Query[ProjectFiltersIn]) -> Any:
 )
 def project_propose(request: HttpRequest, payload: ProposeIn) -> Status[Project]:
     user = request.user
-    # Programmes are the subdistrict's published configuration (no resident holds `view` on
-    # them); the service checks that the resident lives under the programme's subdistrict.
-    target = _one(Programme.objects.all(), payload.programme_id)
+    # The programmes of the resident's own subdistrict (404 for any other).
+    target = _one(selectors.programmes_for_resident(user), payload.programme_id)
     proposed = services.project_propose(
         actor=user,
         programme=target,
@@ -1032,7 +1029,7 @@ def unfollow(request: HttpRequest, project_id: int) -> dict[str, Any]:
 def site_surveys(request: HttpRequest, project_id: int) -> Any:
     user = request.user
     target = selectors.project_get(user=user, pk=project_id)
-    return policy.scope(user, Action.VIEW, SiteSurvey.objects.filter(project=target))
+    return selectors.site_surveys_of(user=user, project=target)
 
 
 @router.post("/projects/{project_id}/site-surveys", response={201: SiteSurveyOut})
@@ -1279,12 +1276,8 @@ def paper_enter(request: HttpRequest, survey_id: int, payload: PaperIn) -> Statu
 )
 def answer_publish(request: HttpRequest, answer_id: int, payload: PublishIn) -> ResponseAnswer:
     user = request.user
-    answer = _one(
-        ResponseAnswer.objects.select_related("response__survey__project", "question"), answer_id
-    )
     # Reachable only through a response the user may read (staff: of a closed survey).
-    target = selectors.survey_get(user=user, pk=answer.response.survey_id)
-    _one(selectors.response_list(user=user, survey=target), answer.response_id)
+    answer = selectors.answer_get(user=user, pk=answer_id)
     return services.answer_publish(actor=user, answer=answer, published=payload.published)
 
 
@@ -1318,6 +1311,8 @@ def review_assign(request: HttpRequest, payload: ReviewAssignIn) -> Status[Any]:
     target = selectors.project_get(user=user, pk=payload.project_id)
     if not services.is_office(user, target):
         raise NotPermitted(Action.CHANGE)
+    # Any active account; `review_assign` refuses (422) one that is not an expert of this
+    # subdistrict or above, with a message saying so.
     expert = _one(get_user_model().objects.filter(is_active=True), payload.expert_id)
     try:
         assignment = services.review_assign(
@@ -1442,9 +1437,7 @@ def milestone_state(
     request: HttpRequest, milestone_id: int, payload: MilestoneStateIn
 ) -> Status[Any]:
     user = request.user
-    ms = _one(
-        policy.scope(user, Action.VIEW, Milestone.objects.select_related("project")), milestone_id
-    )
+    ms = selectors.milestone_get(user=user, pk=milestone_id)
     try:
         services.milestone_set_state(
             actor=user, milestone=ms, state=payload.state, done_on=payload.done_on
@@ -1459,7 +1452,7 @@ def milestone_state(
 def spending(request: HttpRequest, project_id: int) -> Any:
     user = request.user
     target = selectors.project_get(user=user, pk=project_id)
-    return policy.scope(user, Action.VIEW, Spending.objects.filter(project=target))
+    return selectors.spendings_of(user=user, project=target)
 
 
 @router.post(

@@ -403,13 +403,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     proposals = _with_progress(
         list(selectors.project_list(user=user).filter(proposed_by=user).order_by("-id"))
     )
-    answered = list(
-        policy.scope(
-            user,
-            Action.VIEW,
-            Response.objects.filter(respondent=user).select_related("survey", "survey__project"),
-        ).order_by("-created_at")
-    )
+    answered = list(selectors.responses_of(user))
     follows = list(selectors.follows_of(user))
     open_surveys = list(
         selectors.survey_list(user=user)

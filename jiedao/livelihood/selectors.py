@@ -43,6 +43,7 @@ from jiedao.livelihood.models import (
     PhotoKind,
     Programme,
     Project,
+    Question,
     QuestionKind,
     Response,
     ResponseAnswer,
@@ -50,6 +51,7 @@ from jiedao.livelihood.models import (
     ReviewAssignment,
     ReviewCriterion,
     ReviewScore,
+    SiteSurvey,
     Spending,
     Stage,
     Survey,
@@ -272,6 +274,19 @@ def project_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Project:
     return policy.get_or_404(user, action, qs, pk=pk)
 
 
+def milestone_get(*, user: Any, pk: Any) -> Milestone:
+    qs = Milestone.objects.select_related("project", "project__programme", "project__org_unit")
+    return policy.get_or_404(user, Action.VIEW, qs, pk=pk)
+
+
+def site_surveys_of(*, user: Any, project: Project) -> QuerySet[SiteSurvey]:
+    return policy.scope(user, Action.VIEW, SiteSurvey.objects.filter(project=project))
+
+
+def spendings_of(*, user: Any, project: Project) -> QuerySet[Spending]:
+    return policy.scope(user, Action.VIEW, Spending.objects.filter(project=project))
+
+
 def photos_of(project: Project) -> list[Photo]:
     return list(project.photos.defer(*PHOTO_LIST_DEFER).order_by("kind", "id"))
 
@@ -439,6 +454,45 @@ def survey_list(*, user: Any, project: Project | None = None) -> QuerySet[Survey
 def survey_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Survey:
     qs = Survey.objects.select_related("project", "project__programme", "project__org_unit")
     return policy.get_or_404(user, action, qs, pk=pk)
+
+
+def question_get(*, user: Any, pk: Any) -> Question:
+    """A question of a survey the user may see (404 otherwise)."""
+    surveys = policy.scope(user, Action.VIEW, Survey.objects.all())
+    question = (
+        Question.objects.select_related("survey", "survey__project")
+        .filter(survey__in=surveys, pk=pk)
+        .first()
+    )
+    if question is None:
+        raise Http404
+    return question
+
+
+def answer_get(*, user: Any, pk: Any) -> ResponseAnswer:
+    """An answer the user may read: within a response they may see, and for staff only once
+    its survey is closed (`response_list`'s rule)."""
+    try:
+        answer = ResponseAnswer.objects.select_related(
+            "question", "response", "response__survey", "response__survey__project"
+        ).get(pk=pk)
+    except (ResponseAnswer.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    survey = survey_get(user=user, pk=answer.response.survey_id)
+    if not response_list(user=user, survey=survey).filter(pk=answer.response_id).exists():
+        raise Http404
+    return answer
+
+
+def responses_of(user: Any) -> QuerySet[Response]:
+    """A resident's own answers, newest first."""
+    return (
+        policy.scope(
+            user, Action.VIEW, Response.objects.select_related("survey", "survey__project")
+        )
+        .filter(respondent=user)
+        .order_by("-created_at")
+    )
 
 
 # --- survey results -------------------------------------------------------------------------

@@ -62,14 +62,11 @@ from jiedao.livelihood.models import (
     STAGE_ORDER,
     STAGE_TRANSITIONS,
     Fund,
-    Milestone,
     MilestoneState,
     PhotoKind,
     Programme,
     ProgrammeKind,
     Project,
-    Question,
-    ResponseAnswer,
     ResponseChannel,
     ReviewAssignment,
     Stage,
@@ -891,12 +888,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 def milestone_state(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     _require_staff(user)
-    milestone = policy.get_or_404(
-        user,
-        Action.VIEW,
-        Milestone.objects.select_related("project", "project__programme", "project__org_unit"),
-        pk=pk,
-    )
+    milestone = selectors.milestone_get(user=user, pk=pk)
     form = MilestoneStateForm(request.POST)
     if form.is_valid():
         try:
@@ -1108,11 +1100,8 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     _require_staff(user)
-    question = Question.objects.filter(pk=pk).only("pk", "survey_id", "text").first()
-    if question is None:
-        raise Http404
-    survey = selectors.survey_get(user=user, pk=question.survey_id)
-    question.survey = survey
+    question = selectors.question_get(user=user, pk=pk)
+    survey = question.survey
     try:
         services.question_delete(actor=user, question=question)
     except ValidationError as exc:
@@ -1212,11 +1201,8 @@ def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
 def answer_publish(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     _require_staff(user)
-    answer = ResponseAnswer.objects.select_related("response", "question").filter(pk=pk).first()
-    if answer is None:
-        raise Http404
-    survey = selectors.survey_get(user=user, pk=answer.response.survey_id)
-    answer.response.survey = survey
+    answer = selectors.answer_get(user=user, pk=pk)
+    survey = answer.response.survey
     published = request.POST.get("published") == "1"
     try:
         services.answer_publish(actor=user, answer=answer, published=published)
