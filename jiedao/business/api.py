@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -372,7 +371,10 @@ class LiaisonVisitIn(Schema):
     building_id: int
     date: date
     visitor_ids: list[int] = Field(
-        default_factory=list, max_length=ID_LIST_MAX, description="default: yourself"
+        default_factory=list,
+        max_length=ID_LIST_MAX,
+        description="default: yourself; each must be someone who may record visits to the "
+        "building, any other id answers 404",
     )
     enterprise_ids: list[int] = Field(default_factory=list, max_length=ID_LIST_MAX)
     issues: list[str] = Field(default_factory=list, max_length=ID_LIST_MAX)
@@ -756,11 +758,12 @@ def liaison_visit_create(request: HttpRequest, payload: LiaisonVisitIn) -> Statu
     if payload.visitor_ids:
         wanted = set(payload.visitor_ids)
         visitors = list(get_user_model().objects.filter(pk__in=wanted, is_active=True))
-        # Only people who may record visits to this building can have made one.
+        # Only people who may record visits to this building can have made one. Anyone else
+        # answers 404, as an unknown id does, so that no account is revealed.
         if len(visitors) != len(wanted) or not all(
             policy.can_in_org(v, LiaisonVisit, Action.ADD, target.org_unit) for v in visitors
         ):
-            raise ValidationError({"visitor_ids": [_("所选走访人员无权走访该楼宇。")]})
+            raise Http404
     visit = services.liaison_visit_record(
         actor=user,
         building=target,

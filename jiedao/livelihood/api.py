@@ -12,7 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -1001,24 +1000,24 @@ def party_add(request: HttpRequest, project_id: int, payload: PartyIn) -> Status
     return Status(201, party)
 
 
-def _followable(user: Any, pk: int) -> Project:
-    """A project in the user's scope, or any published one."""
-    try:
-        return selectors.project_get(user=user, pk=pk)
-    except Http404:
-        return selectors.public_project_get(pk)
-
-
-@router.post("/projects/{project_id}/follow", response=FollowOut)
+@router.post(
+    "/projects/{project_id}/follow",
+    response=FollowOut,
+    description="Follow a published project, or one in your scope; any other answers 404.",
+)
 def follow(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    target = _followable(request.user, project_id)
+    target = selectors.reachable_project_get(user=request.user, pk=project_id)
     following = services.follow_set(actor=request.user, project=target, following=True)
     return {"project_id": target.pk, "following": following}
 
 
-@router.delete("/projects/{project_id}/follow", response=FollowOut)
+@router.delete(
+    "/projects/{project_id}/follow",
+    response=FollowOut,
+    description="Stop following a project: one you may follow, or one you already follow.",
+)
 def unfollow(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    target = _followable(request.user, project_id)
+    target = selectors.reachable_project_get(user=request.user, pk=project_id, following=False)
     following = services.follow_set(actor=request.user, project=target, following=False)
     return {"project_id": target.pk, "following": following}
 
@@ -1304,16 +1303,17 @@ def review(request: HttpRequest, review_id: int) -> ReviewAssignment:
     "/reviews",
     response={201: ReviewDetailOut, 422: ErrorOut},
     description="The office asks an expert to review a project (in opinion survey or expert "
-    "review; otherwise 422 `illegal_transition`).",
+    "review; otherwise 422 `illegal_transition`). `expert_id` must name an expert of the "
+    "project's subdistrict or above; any other id answers 404.",
 )
 def review_assign(request: HttpRequest, payload: ReviewAssignIn) -> Status[Any]:
     user = request.user
     target = selectors.project_get(user=user, pk=payload.project_id)
     if not services.is_office(user, target):
         raise NotPermitted(Action.CHANGE)
-    # Any active account; `review_assign` refuses (422) one that is not an expert of this
-    # subdistrict or above, with a message saying so.
-    expert = _one(get_user_model().objects.filter(is_active=True), payload.expert_id)
+    # Only the experts the office may invite: an unknown id, another subdistrict's expert and
+    # an account that is no expert all answer 404 alike, so none of them is revealed.
+    expert = _one(selectors.experts_for(target), payload.expert_id)
     try:
         assignment = services.review_assign(
             actor=user, project=target, expert=expert, due_on=payload.due_on

@@ -4,6 +4,9 @@ The livelihood office (subdistrict administrators, livelihood officers) runs the
 funds; committee workers run their committee's projects day to day; leaders read. Experts reach
 only the reviews assigned to them (and those projects); residents only their own proposals,
 answers and follows, plus the open and closed surveys of their own committee.
+
+The public side (the pages under /livelihood/public/, following, the picture files) is decided
+here too, by `PUBLISHED`, `is_public` and `may_reach` below.
 """
 
 from __future__ import annotations
@@ -126,3 +129,27 @@ def register() -> None:
             own_roles=frozenset(R.values),
         ),
     )
+
+
+# --- the public side ---------------------------------------------------------------------------
+# Anyone, signed in or not, may reach a published project: its public page, the display and
+# thumbnail copies of its photos (a photo has no publication of its own: it is public exactly
+# when its project is, and the copies carry no metadata), the aggregate results of its closed
+# surveys, and, once signed in, following it. Nothing else reaches the public side: an
+# unpublished project, its photos and following it answer 404 to everyone outside this policy's
+# `view` scope of that project, through the pages and the API alike. Those inside it (staff of
+# its committee and above, its assigned experts, the resident who proposed it) keep their own
+# pages, the picture files and following; the public page itself shows published projects only,
+# whoever asks.
+PUBLISHED = Q(published=True)
+
+
+def is_public(project: m.Project) -> bool:
+    """Whether the project is on the public side (a published one, whatever its stage)."""
+    return bool(project.published)
+
+
+def may_reach(user: Any, project: m.Project) -> bool:
+    """Whether the user may reach the project off the staff pages: follow it, see its photos
+    (the display copies), be told of its moves. A published project, or one in their scope."""
+    return is_public(project) or policy.can(user, Action.VIEW, project)

@@ -1,10 +1,11 @@
 """Public and residents' pages of the livelihood module (社区微更新), and the photo files.
 
 Anyone may read the published projects: the index, a committee's page and a project's page.
-These pages read through the `public_*` selectors only and show no personal data: no names
-of residents, staff or experts, no review of a single expert, and free-text answers only once
-staff have published them. Signed-in residents also propose projects, answer the open surveys
-of their committee (once) and follow projects.
+These pages read through the `public_*` selectors only (what the public side may reach is
+decided in `policies.py`) and show no personal data: no names of residents, staff or experts,
+no review of a single expert, and free-text answers only once staff have published them.
+Signed-in residents also propose projects, answer the open surveys of their committee (once)
+and follow projects.
 """
 
 from __future__ import annotations
@@ -284,12 +285,10 @@ def project_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def follow(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        project = selectors.public_project_get(pk)
-    except Http404:
-        # A resident's own proposal before staff publish it.
-        project = selectors.project_get(user=request.user, pk=pk)
     following = request.POST.get("following", "1") == "1"
+    # A published project, or one in the user's scope (a resident's own proposal before staff
+    # publish it); to stop following, also one they follow. Anything else is 404.
+    project = selectors.reachable_project_get(user=request.user, pk=pk, following=following)
     services.follow_set(actor=request.user, project=project, following=following)
     if following:
         messages.success(request, _("已关注，项目有新进展时会通知您。"))

@@ -1,6 +1,8 @@
 """Reads of the livelihood module. Each takes `user=` and goes through the central policy,
 except the `public_*` reads, which serve the pages anyone may open without logging in: they
-return published projects only, and nothing that names a person.
+return published projects only, and nothing that names a person. What the public side may
+reach is decided once, in `policies.py` (`PUBLISHED`, `may_reach`); `reachable_project_get`
+and `photo_for_view` apply it to following and to the picture files.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from jiedao.livelihood.models import (
     Survey,
     SurveyStatus,
 )
+from jiedao.livelihood.policies import PUBLISHED, may_reach
 
 MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=MONEY)
@@ -667,7 +670,7 @@ def is_following(user: Any, project: Project) -> bool:
 
 # --- public pages (no login) ---------------------------------------------------------------
 def public_projects(*, org: OrgUnit | None = None) -> QuerySet[Project]:
-    qs = Project.objects.filter(published=True).select_related("programme", "org_unit")
+    qs = Project.objects.filter(PUBLISHED).select_related("programme", "org_unit")
     if org is not None:
         qs = qs.filter(org_unit__path__startswith=org.path)
     return with_project_figures(qs)
@@ -682,7 +685,7 @@ def public_project_get(pk: Any) -> Project:
 
 def public_committees() -> list[dict[str, Any]]:
     """Org units with published projects, with their counts (for the public index)."""
-    return committee_counts(Project.objects.filter(published=True))
+    return committee_counts(Project.objects.filter(PUBLISHED))
 
 
 def public_org_get(code: str) -> OrgUnit:
@@ -691,15 +694,29 @@ def public_org_get(code: str) -> OrgUnit:
     ).first()
     if (
         org is None
-        or not Project.objects.filter(published=True, org_unit__path__startswith=org.path).exists()
+        or not Project.objects.filter(PUBLISHED, org_unit__path__startswith=org.path).exists()
     ):
         raise Http404
     return org
 
 
+def reachable_project_get(*, user: Any, pk: Any, following: bool = True) -> Project:
+    """The project to follow (`policies.may_reach`: a published one, or one in the user's
+    scope) or to stop following (also one the user already follows, whatever became of it).
+    Anything else is 404, so that an unpublished project's existence is not revealed."""
+    try:
+        project = Project.objects.select_related("programme", "org_unit").get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if may_reach(user, project) or (not following and is_following(user, project)):
+        return project
+    raise Http404
+
+
 def photo_for_view(*, user: Any, pk: Any, original: bool = False) -> Photo:
-    """A photo the user may see: any photo of a published project, or one of a project in the
-    user's scope. The original (with its metadata) only for staff who may change the project."""
+    """A photo the user may see (`policies.may_reach` of its project: any photo of a published
+    project, or one of a project in the user's scope). The original (with its metadata) only
+    for staff who may change the project."""
     try:
         # Bytes deferred: the caller reads the one size it serves.
         photo = Photo.objects.select_related("project").defer(*PHOTO_LIST_DEFER).get(pk=pk)
@@ -709,6 +726,6 @@ def photo_for_view(*, user: Any, pk: Any, original: bool = False) -> Photo:
         if not policy.can(user, Action.CHANGE, photo.project):
             raise Http404
         return photo
-    if photo.project.published or policy.can(user, Action.VIEW, photo.project):
+    if may_reach(user, photo.project):
         return photo
     raise Http404

@@ -61,6 +61,7 @@ from jiedao.livelihood.models import (
     Survey,
     SurveyStatus,
 )
+from jiedao.livelihood.policies import is_public, may_reach
 
 CENT = Decimal("0.01")
 
@@ -473,7 +474,7 @@ def project_transition(
                 survey.status = SurveyStatus.CLOSED
                 survey.closed_at = at
                 survey.save(update_fields=["status", "closed_at", "updated_at"])
-        followers = list(project.follows.exclude(user=actor).values_list("user_id", flat=True))
+        followers = _followers_to_tell(locked, actor)
         if followers:
             transaction.on_commit(
                 lambda: notification_send(
@@ -485,6 +486,15 @@ def project_transition(
                 )
             )
     return project
+
+
+def _followers_to_tell(project: Project, actor: Any) -> list[int]:
+    """Followers who may still reach the project: all of them while it is published, else only
+    those in its scope (a project taken off the public side tells no outsider of its moves)."""
+    follows = project.follows.exclude(user=actor)
+    if is_public(project):
+        return list(follows.values_list("user_id", flat=True))
+    return [f.user_id for f in follows.select_related("user") if may_reach(f.user, project)]
 
 
 def _allocate(project: Project, fund: Fund, amount: Decimal) -> None:
@@ -574,11 +584,11 @@ def project_next_version(
 
 
 def follow_set(*, actor: Any, project: Project, following: bool = True) -> bool:
-    """Follow or unfollow a project the user can see (a published one, or one of their own)."""
+    """Follow a project the user may reach (`policies.may_reach`: a published one, or one in
+    their scope), or stop following any project."""
     if not getattr(actor, "is_authenticated", False):
         raise NotPermitted(Action.VIEW)
-    visible = project.published or policy.can(actor, Action.VIEW, project)
-    if not visible:
+    if following and not may_reach(actor, project):
         raise NotPermitted(Action.VIEW)
     if following:
         Follow.objects.get_or_create(project=project, user=actor)

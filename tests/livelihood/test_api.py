@@ -504,7 +504,7 @@ def test_experts_reach_only_their_assignments(world: dict[str, Any], users: Any)
     not_expert = post_json(
         office, f"{API}/reviews", {"project_id": project.pk, "expert_id": users["hx_worker"].pk}
     )
-    assert_error(not_expert, 422, "invalid")
+    assert_error(not_expert, 404, "not_found")  # no expert: not one the office may invite
     assert_error(
         post_json(
             api(users["hx_worker"]),

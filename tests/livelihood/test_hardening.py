@@ -142,7 +142,7 @@ def test_only_experts_of_the_subdistrict_may_be_assigned(tree, users):
         data=json.dumps({"project_id": project.pk, "expert_id": outsider.pk}),
         content_type="application/json",
     )
-    assert answer.status_code == 422
+    assert answer.status_code == 404  # as for an unknown id: the account is not revealed
     assert not project.reviews.exists()
     s.review_assign(actor=office, project=project, expert=make_expert(tree.city))  # from above
 
