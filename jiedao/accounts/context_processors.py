@@ -8,16 +8,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.accounts.models import Role
-from jiedao.affairs.models import Ticket
-from jiedao.business.models import Council, EnterpriseRequest
-from jiedao.core import imports
+from jiedao.core import imports, modules
 from jiedao.core.models import Compound, Enterprise, OfficeBuilding, OrgUnit, Person
 from jiedao.core.permissions import Action, policy
-from jiedao.core.selectors import can_read_audit
-from jiedao.livelihood.models import Project as LivelihoodProject
-from jiedao.livelihood.models import ReviewAssignment
-from jiedao.renewal.models import RenewalProject
+from jiedao.core.selectors import can_read_audit, report_card_orgs
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -25,6 +19,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items: list[tuple[str, Any]] = [(reverse("home"), _("首页"))]
+    if report_card_orgs(user=user):
+        items.append((reverse("report_card"), _("成绩单")))
     for model, url, label in (
         (Person, "person_list", _("居民")),
         (Enterprise, "enterprise_list", _("企业")),
@@ -34,28 +30,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ):
         if policy.paths_for(user, model, Action.VIEW):
             items.append((reverse(url), label))
-    if policy.paths_for(user, Ticket, Action.VIEW):
-        desk = policy.paths_for(user, Ticket, Action.ADD)
-        items.append((reverse("affairs_desk" if desk else "affairs_dashboard"), _("政务服务")))
-    elif policy.can_any(user, Ticket, Action.VIEW):  # residents and enterprises: their own
-        items.append((reverse("affairs_ticket_list"), _("我的办件")))
-    if policy.paths_for(user, EnterpriseRequest, Action.VIEW):
-        desk = policy.paths_for(user, EnterpriseRequest, Action.ADD)
-        items.append(
-            (reverse("business_requests" if desk else "business_dashboard"), _("营商环境"))
-        )
-    elif policy.can_any(user, EnterpriseRequest, Action.VIEW):  # enterprise contacts: their own
-        items.append((reverse("business_requests"), _("我的诉求")))
-    elif policy.paths_for(user, Council, Action.VIEW):  # district and city leaders: roll-ups
-        items.append((reverse("business_dashboard"), _("营商环境")))
-    if policy.paths_for(user, RenewalProject, Action.VIEW):
-        items.append((reverse("renewal_projects"), _("城市更新")))
-    if policy.paths_for(user, LivelihoodProject, Action.VIEW):
-        items.append((reverse("livelihood_overview"), _("民生项目")))
-    elif policy.can_any(user, ReviewAssignment, Action.VIEW):  # experts: their assignments
-        items.append((reverse("livelihood_reviews"), _("专家评审")))
-    if policy.has_role(user, {Role.RESIDENT}):
-        items.append((reverse("livelihood_public_mine"), _("社区微更新")))
+    # Each domain module declares its own entries (core.modules), in its AppConfig.
+    items.extend(modules.nav_entries(user))
     if imports.importers_for(user):
         items.append((reverse("import_new"), _("导入")))
     if can_read_audit(user):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from jiedao.affairs import models as m
+from jiedao.core.admin import RollupTrackedAdmin
 
 
 @admin.register(m.ServiceItem)
@@ -11,7 +12,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.ServicePoint)
-class ServicePointAdmin(admin.ModelAdmin):
+class ServicePointAdmin(RollupTrackedAdmin):
     list_display = ["name", "kind", "org_unit", "opening_hours"]
     list_filter = ["kind"]
     filter_horizontal = ["items", "staff"]

@@ -20,4 +20,7 @@ class AffairsConfig(AppConfig):
             models.ReturnVisit,
         ):
             track(model)
-        from jiedao.affairs import demo, imports  # noqa: F401  (demo step, item importer)
+        from jiedao.affairs.module import MODULE
+        from jiedao.core.modules import register
+
+        register(MODULE)

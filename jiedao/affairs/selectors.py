@@ -5,10 +5,7 @@ Every rate is computed from the records (trips, transitions, dates), never from 
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.affairs import figures
 from jiedao.affairs.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -30,8 +28,10 @@ from jiedao.affairs.models import (
     Trip,
     VisitStatus,
 )
+from jiedao.core.figures import ALL, Sums, orgs_of_paths, read_merged, sums_of_cells
+from jiedao.core.figures import read as figures_read
 from jiedao.core.permissions import Action, policy
-from jiedao.core.workdays import add_workdays, workdays_between
+from jiedao.core.workdays import add_workdays
 
 DUE_SOON_WORKDAYS = 2
 
@@ -214,85 +214,25 @@ def clerk_queue(*, user: Any) -> Queue:
 
 
 # --- rates ------------------------------------------------------------------------------------
-@dataclass
-class Rates:
-    completed: int = 0
-    one_trip: int = 0
-    one_go: int = 0
-    on_time: int = 0
-    overdue_open: int = 0
-    handling_days: list[int] = field(default_factory=list)
-
-    @staticmethod
-    def _share(part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 2) if whole else None
-
-    @property
-    def one_trip_rate(self) -> float | None:
-        return self._share(self.one_trip, self.completed)
-
-    @property
-    def one_go_rate(self) -> float | None:
-        return self._share(self.one_go, self.completed)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self._share(self.on_time, self.completed + self.overdue_open)
-
-    @property
-    def avg_days(self) -> float | None:
-        days = self.handling_days
-        return round(sum(days) / len(days), 2) if days else None
-
-    @property
-    def p90_days(self) -> int | None:
-        days = sorted(self.handling_days)
-        if not days:
-            return None
-        return days[max(math.ceil(0.9 * len(days)) - 1, 0)]
+# The counts are defined once, in `figures.ticket_cells`; the pages read them from the roll-ups
+# (`jiedao/core/figures.py`), summed over the org units the user may view tickets in.
+Rates = figures.Rates
 
 
 def rates_of(qs: QuerySet[Ticket], *, today: date | None = None) -> Rates:
-    """The one-trip, one-go and on-time rates and handling times of these tickets."""
-    return rates_grouped(qs, group=lambda path: "", today=today).get("", Rates())
+    """The rates of any queryset of tickets, counted from its records (no roll-up)."""
+    cells = (c for row in figures.ticket_rows(None, qs=qs) for c in figures.ticket_cells(row))
+    return Rates.from_sums(sums_of_cells(cells), today or timezone.localdate())
 
 
-def rates_grouped(
-    qs: QuerySet[Ticket], *, group: Any, today: date | None = None
-) -> dict[Any, Rates]:
-    """Rates per group in one pass; `group(org_path)` names a ticket's group (None: skip)."""
-    today = today or timezone.localdate()
-    tz = timezone.get_current_timezone()
-    out: dict[Any, Rates] = defaultdict(Rates)
-    completed = with_counts(qs.filter(status=TicketStatus.COMPLETED)).values_list(
-        "org_unit__path", "submitted_at", "completed_at", "due_date", "trip_count", "return_count"
-    )
-    for path, submitted_at, completed_at, due, trips, returns in completed.iterator():
-        key = group(path)
-        if key is None:
-            continue
-        rates = out[key]
-        done = completed_at.astimezone(tz).date()
-        rates.completed += 1
-        rates.one_trip += trips <= 1
-        rates.one_go += returns == 0
-        rates.on_time += done <= due
-        rates.handling_days.append(workdays_between(submitted_at.astimezone(tz).date(), done))
-    overdue = (
-        qs.filter(status__in=OPEN_STATUSES, due_date__lt=today)
-        .order_by()
-        .values_list("org_unit__path")
-        .annotate(n=Count("pk"))
-    )
-    for path, n in overdue:
-        key = group(path)
-        if key is not None:
-            out[key].overdue_open += n
-    return dict(out)
+def _ticket_orgs(user: Any) -> list[Any]:
+    return orgs_of_paths(policy.paths_for(user, Ticket, Action.VIEW))
 
 
-def rates_for(*, user: Any, filters: TicketFilters | None = None) -> Rates:
-    return rates_of(ticket_list(user=user, filters=filters))
+def rates_for(*, user: Any) -> Rates:
+    """All-time rates of the tickets the user may view, from the roll-ups."""
+    sums = read_merged(_ticket_orgs(user), figures.RATE_METRICS).get(ALL, Sums())
+    return Rates.from_sums(sums, timezone.localdate())
 
 
 def monthly_rates(
@@ -306,106 +246,84 @@ def monthly_rates(
         starts.append(first)
         first = (first - timedelta(days=1)).replace(day=1)
     starts.reverse()
-    base = ticket_list(user=user).filter(status=TicketStatus.COMPLETED)
-    rows = with_counts(base.filter(completed_at__date__gte=starts[0])).values_list(
-        "submitted_at", "completed_at", "due_date", "trip_count", "return_count"
-    )
-    buckets: dict[str, Rates] = {f"{s:%Y-%m}": Rates() for s in starts}
-    for submitted_at, completed_at, due, trips, returns in rows.iterator():
-        done = timezone.localtime(completed_at).date()
-        r = buckets.get(f"{done:%Y-%m}")
-        if r is None:
-            continue
-        r.completed += 1
-        r.one_trip += trips <= 1
-        r.one_go += returns == 0
-        r.on_time += done <= due
-        r.handling_days.append(workdays_between(timezone.localtime(submitted_at).date(), done))
-    # A ticket still open past its due date counts against the month its due date fell in,
-    # as the on-time definition says; otherwise a ticket never completed would never show.
-    overdue = (
-        ticket_list(user=user)
-        .filter(status__in=OPEN_STATUSES, due_date__lt=today, due_date__gte=starts[0])
-        .values_list("due_date", flat=True)
-    )
-    for due in overdue.iterator():
-        bucket = buckets.get(f"{due:%Y-%m}")
-        if bucket is not None:
-            bucket.overdue_open += 1
-    return [
-        {
-            "month": month,
-            "completed": r.completed,
-            "overdue_open": r.overdue_open,
-            "one_trip_rate": r.one_trip_rate,
-            "one_go_rate": r.one_go_rate,
-            "on_time_rate": r.on_time_rate,
-            "avg_days": r.avg_days,
-        }
-        for month, r in buckets.items()
-    ]
+    by_month = read_merged(_ticket_orgs(user), figures.RATE_METRICS, by="month")
+    out = []
+    for start in starts:
+        month = f"{start:%Y-%m}"
+        r = Rates.from_sums(by_month.get(month, Sums()), today)
+        out.append(
+            {
+                "month": month,
+                "completed": r.completed,
+                "overdue_open": r.overdue_open,
+                "one_trip_rate": r.one_trip_rate,
+                "one_go_rate": r.one_go_rate,
+                "on_time_rate": r.on_time_rate,
+                "avg_days": r.avg_days,
+            }
+        )
+    return out
+
+
+def _areas(user: Any) -> list[Any]:
+    """The named areas (e.g. 站南片区, 站北片区) inside what the user may view tickets in."""
+    from jiedao.core.models import OrgKind, OrgUnit
+
+    paths = policy.paths_for(user, Ticket, Action.VIEW)
+    if not paths:
+        return []
+    under = Q()
+    for path in paths:
+        under |= Q() if path == "/" else Q(path__startswith=path)
+    return list(OrgUnit.objects.filter(under, kind=OrgKind.AREA).order_by("path"))
 
 
 def volume_by(*, user: Any, dimension: str) -> list[dict[str, Any]]:
     """Ticket counts by `channel`, `point` or `area` (the named area, e.g. south/north)."""
-    qs = ticket_list(user=user).order_by()
+    orgs = _ticket_orgs(user)
     if dimension == "channel":
         from jiedao.affairs.models import Channel
 
-        rows = qs.values("channel").annotate(n=Count("pk")).order_by("channel")
         labels = dict(Channel.choices)
+        counts = read_merged(orgs, [figures.FILED]).get(ALL, Sums()).dims(figures.FILED)
         return [
-            {
-                "key": r["channel"],
-                "label": str(labels.get(r["channel"], r["channel"])),
-                "count": r["n"],
-            }
-            for r in rows
+            {"key": key, "label": str(labels.get(key, key)), "count": counts[key][0]}
+            for key in sorted(counts)
         ]
     if dimension == "point":
-        rows = qs.values("point_id", "point__name").annotate(n=Count("pk")).order_by("point__name")
-        return [{"key": r["point_id"], "label": r["point__name"], "count": r["n"]} for r in rows]
+        counts = read_merged(orgs, [figures.FILED_POINT]).get(ALL, Sums()).dims(figures.FILED_POINT)
+        names = dict(
+            ServicePoint.objects.filter(pk__in=[int(k) for k in counts]).values_list("pk", "name")
+        )
+        rows = [
+            {"key": int(k), "label": names.get(int(k), k), "count": v[0]} for k, v in counts.items()
+        ]
+        return sorted(rows, key=lambda r: str(r["label"]))
     if dimension == "area":
-        return _by_area(qs.values_list("org_unit__path").annotate(n=Count("pk")))
+        areas = _areas(user)
+        total = read_merged(orgs, [figures.FILED]).get(ALL, Sums()).n(figures.FILED)
+        per_area = figures_read(areas, [figures.FILED])
+        out = []
+        for area in areas:
+            n = per_area.get((area.pk, ALL), Sums()).n(figures.FILED)
+            if n:
+                out.append({"key": area.pk, "label": area.name, "count": n})
+        other = total - sum(r["count"] for r in out)
+        if other:
+            out.append({"key": None, "label": str(_("街道本级")), "count": other})
+        return out
     raise ValueError(dimension)
 
 
-def _by_area(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
-    from jiedao.core.models import OrgKind, OrgUnit
-
-    areas = list(OrgUnit.objects.filter(kind=OrgKind.AREA).order_by("path"))
-    counts: dict[int, int] = defaultdict(int)
-    other = 0
-    for path, n in rows:
-        for area in areas:
-            if path.startswith(area.path):
-                counts[area.pk] += n
-                break
-        else:
-            other += n
-    out = [{"key": a.pk, "label": a.name, "count": counts[a.pk]} for a in areas if counts[a.pk]]
-    if other:
-        out.append({"key": None, "label": str(_("街道本级")), "count": other})
-    return out
-
-
 def area_rates(*, user: Any) -> list[dict[str, Any]]:
-    """One-trip, one-go and on-time rates north vs south (by named area), in one pass."""
-    from jiedao.core.models import OrgKind, OrgUnit
-
-    areas = list(OrgUnit.objects.filter(kind=OrgKind.AREA).order_by("path"))
-
-    def area_of(path: str) -> int | None:
-        for area in areas:
-            if path.startswith(area.path):
-                return area.pk
-        return None
-
-    grouped = rates_grouped(ticket_list(user=user), group=area_of)
+    """One-trip, one-go and on-time rates north vs south (by named area), from the roll-ups."""
+    areas = _areas(user)
+    sums = figures_read(areas, figures.RATE_METRICS)
+    today = timezone.localdate()
     out = []
     for area in areas:
-        r = grouped.get(area.pk)
-        if r is not None and (r.completed or r.overdue_open):
+        r = Rates.from_sums(sums.get((area.pk, ALL), Sums()), today)
+        if r.completed or r.overdue_open:
             out.append({"area": area, "rates": r})
     return out
 
@@ -419,29 +337,40 @@ def return_visit_list(*, user: Any) -> QuerySet[ReturnVisit]:
 
 def satisfaction_by(*, user: Any, dimension: str) -> list[dict[str, Any]]:
     """Average satisfaction and count of return visits by item, point, channel or month."""
-    from django.db.models import Avg
-    from django.db.models.functions import TruncMonth
-
-    qs = return_visit_list(user=user).order_by()
-    keys = {
-        "item": ("ticket__item__name",),
-        "point": ("ticket__point__name",),
-        "channel": ("ticket__channel",),
-    }
+    orgs = _ticket_orgs(user)
     if dimension == "month":
-        rows = (
-            qs.annotate(m=TruncMonth("called_at"))
-            .values("m")
-            .annotate(avg=Avg("satisfaction"), n=Count("pk"))
-            .order_by("m")
+        by_month = read_merged(orgs, [figures.RV_CHANNEL], by="month")
+        rows = []
+        for month in sorted(k for k in by_month if k != ALL):
+            sums = by_month[month]
+            calls = sums.n(figures.RV_CHANNEL)
+            if calls:
+                avg = round(sums.total(figures.RV_CHANNEL) / calls, 2)
+                rows.append({"label": month, "avg": avg, "count": calls})
+        return rows
+    metric = {"item": figures.RV_ITEM, "point": figures.RV_POINT, "channel": figures.RV_CHANNEL}[
+        dimension
+    ]
+    dims = read_merged(orgs, [metric]).get(ALL, Sums()).dims(metric)
+    if dimension == "item":
+        names = dict(
+            ServiceItem.objects.filter(pk__in=[int(k) for k in dims]).values_list("pk", "name")
         )
-        return [
-            {"label": f"{r['m']:%Y-%m}", "avg": round(float(r["avg"]), 2), "count": r["n"]}
-            for r in rows
-        ]
-    (key,) = keys[dimension]
-    rows = qs.values(key).annotate(avg=Avg("satisfaction"), n=Count("pk")).order_by(key)
-    return [{"label": r[key], "avg": round(float(r["avg"]), 2), "count": r["n"]} for r in rows]
+    elif dimension == "point":
+        names = dict(
+            ServicePoint.objects.filter(pk__in=[int(k) for k in dims]).values_list("pk", "name")
+        )
+    else:
+        names = {}
+    out = [
+        {
+            "label": names.get(int(k), k) if names else k,
+            "avg": round(total / n, 2),
+            "count": n,
+        }
+        for k, (n, total) in dims.items()
+    ]
+    return sorted(out, key=lambda r: str(r["label"]))
 
 
 def call_list(*, user: Any, month: date | None = None) -> list[Ticket]:

@@ -29,6 +29,7 @@ from jiedao.affairs.models import (
     Trip,
     VisitStatus,
 )
+from jiedao.core import figures
 from jiedao.core.audit import acting_as
 from jiedao.core.models import Enterprise, OrgKind, OrgUnit, Person
 from jiedao.core.permissions import Action, NotPermitted, policy
@@ -183,6 +184,7 @@ def ticket_create(
                 purpose=_("提交申请"),
                 recorded_by=actor,
             )
+        figures.added(Ticket, [ticket.pk])
     return ticket
 
 
@@ -236,6 +238,7 @@ def ticket_submit_by_client(
             at=now,
             note=f"Open311: {client.name}"[:300],
         )
+        figures.added(Ticket, [ticket.pk])
     return ticket
 
 
@@ -259,7 +262,7 @@ def ticket_transition(
     if to_status in {TicketStatus.RETURNED, TicketStatus.REJECTED} and not note.strip():
         raise ValidationError({"note": [_("退回或不予受理时请说明原因。")]})
     at = at or timezone.now()
-    with transaction.atomic(), acting_as(actor):
+    with transaction.atomic(), acting_as(actor), figures.tracking(Ticket, [ticket.pk]):
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if locked.status != ticket.status:
             raise IllegalTransition(_("办件已被他人更新，请刷新后重试。"))
@@ -305,7 +308,7 @@ def trip_record(
         raise NotPermitted(Action.CHANGE)
     if day < _local_date(ticket.submitted_at) or day > timezone.localdate():
         raise ValidationError({"date": [_("跑动日期应在提交日期和今天之间。")]})
-    with transaction.atomic(), acting_as(actor):
+    with transaction.atomic(), acting_as(actor), figures.tracking(Ticket, [ticket.pk]):
         return Trip.objects.create(
             ticket=ticket, date=day, point=point, purpose=purpose[:200], recorded_by=actor
         )
@@ -369,7 +372,7 @@ def door_request_record_visit(
         raise ValidationError({"outcome": [_("请填写上门结果。")]})
     if ticket is not None and ticket.applicant_person_id != request.person_id:
         raise ValidationError({"ticket": [_("办件的申请人不是该居民。")]})
-    with transaction.atomic(), acting_as(actor):
+    with transaction.atomic(), acting_as(actor), figures.tracking(DoorToDoorRequest, [request.pk]):
         request.outcome = outcome[:2000]
         request.status = VisitStatus.VISITED
         request.visited_at = timezone.now()
@@ -415,6 +418,7 @@ def return_visit_record(
             resolution=resolution,
             suggestions=suggestions[:2000],
         )
+        figures.added(ReturnVisit, [visit.pk])
         if resolution == Resolution.NOT_RESOLVED or satisfaction <= 2:
             ticket_flag_follow_up(actor=actor, ticket=ticket, visit=visit)
     return visit

@@ -1,6 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 
 from jiedao.business import models as m
+from jiedao.core import figures
+from jiedao.core.admin import RollupTrackedAdmin
+from jiedao.core.models import Enterprise, OfficeBuilding
 
 
 @admin.register(m.RequestType)
@@ -15,9 +20,20 @@ class BuildingProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(RollupTrackedAdmin):
     list_display = ["name", "convener", "secretary_general", "org_unit"]
     filter_horizontal = ["buildings"]
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        # The buildings a council covers decide the coverage figures of them and their firms.
+        buildings = {b.pk for b in form.cleaned_data.get("buildings", [])}
+        buildings |= set(form.instance.buildings.values_list("pk", flat=True))
+        firms = Enterprise.objects.filter(building_id__in=buildings).values_list("pk", flat=True)
+        with (
+            figures.tracking(OfficeBuilding, buildings),
+            figures.tracking(Enterprise, list(firms)),
+        ):
+            super().save_related(request, form, formsets, change)
 
 
 @admin.register(m.Policy)

@@ -28,4 +28,7 @@ class BusinessConfig(AppConfig):
             models.Policy,
         ):
             track(model)
-        from jiedao.business import demo, imports  # noqa: F401  (demo steps, importer)
+        from jiedao.business.module import MODULE
+        from jiedao.core.modules import register
+
+        register(MODULE)

@@ -35,6 +35,7 @@ from jiedao.business.models import (
     Viewing,
     ViewingOutcome,
 )
+from jiedao.core import figures
 from jiedao.core.audit import acting_as
 from jiedao.core.models import Enterprise, OfficeBuilding, OrgKind, OrgUnit
 from jiedao.core.permissions import Action, NotPermitted, policy
@@ -92,7 +93,7 @@ def enterprise_profile_save(
         raise ValidationError({"moved_out": [_("迁出日期不能早于入驻日期。")]})
     changed = _changed(profile, data)
     if created or changed:
-        with transaction.atomic(), acting_as(actor):
+        with transaction.atomic(), acting_as(actor), figures.tracking(Enterprise, [enterprise.pk]):
             profile.full_clean()
             profile.save()
     return profile, created or bool(changed)
@@ -197,7 +198,16 @@ def council_create(
             party_committee=party_committee,
             founded=founded,
         )
-        council.buildings.set(buildings)
+        figures.added(Council, [council.pk])
+        building_ids = [b.pk for b in buildings]
+        firm_ids = Enterprise.objects.filter(building_id__in=building_ids).values_list(
+            "pk", flat=True
+        )
+        with (
+            figures.tracking(OfficeBuilding, building_ids),
+            figures.tracking(Enterprise, list(firm_ids)),
+        ):
+            council.buildings.set(buildings)
     return council
 
 
@@ -414,6 +424,7 @@ def request_file(
             actor=actor,
             at=received_at,
         )
+        figures.added(EnterpriseRequest, [request.pk])
     return request
 
 
@@ -443,7 +454,11 @@ def request_transition(
     if to_status in {RequestStatus.RESOLVED, RequestStatus.CLOSED} and not note.strip():
         raise ValidationError({"note": [_("请填写答复或办理结果。")]})
     at = at or timezone.now()
-    with transaction.atomic(), acting_as(actor):
+    with (
+        transaction.atomic(),
+        acting_as(actor),
+        figures.tracking(EnterpriseRequest, [request.pk]),
+    ):
         locked = EnterpriseRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != request.status:
             raise IllegalTransition(_("诉求已被他人更新，请刷新后重试。"))
@@ -502,7 +517,11 @@ def request_rate(
         raise ValidationError(_("该诉求已评价。"))
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationError({"rating": [_("评价应为1到5之间的整数。")]})
-    with transaction.atomic(), acting_as(actor):
+    with (
+        transaction.atomic(),
+        acting_as(actor),
+        figures.tracking(EnterpriseRequest, [request.pk]),
+    ):
         request.rating = rating
         request.rating_comment = comment[:500]
         request.save(update_fields=["rating", "rating_comment", "updated_at"])

@@ -1,6 +1,34 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.db import transaction
+
+from jiedao.core import figures
 from jiedao.core import models as m
+
+
+class RollupTrackedAdmin(admin.ModelAdmin):
+    """An admin whose saves and deletes keep the figures' roll-ups in step, like a service."""
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            if change:
+                with figures.tracking(type(obj), [obj.pk]):
+                    super().save_model(request, obj, form, change)
+            else:
+                super().save_model(request, obj, form, change)
+                figures.added(type(obj), [obj.pk])
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        with transaction.atomic(), figures.tracking(type(obj), [obj.pk]):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        with (
+            transaction.atomic(),
+            figures.tracking(queryset.model, queryset.values_list("pk", flat=True)),
+        ):
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(m.OrgUnit)

@@ -56,6 +56,11 @@ class OrgUnit(TimeStampedModel):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     # GeoJSON geometry (RFC 7946, WGS-84 lon/lat); the demo's boundaries are approximate.
     boundary = models.JSONField(_("边界 (GeoJSON)"), null=True, blank=True)
+    # The first year of the five the report card totals ("五年来"); empty: the last five
+    # complete years.
+    term_start = models.PositiveSmallIntegerField(
+        _("本届起始年度"), null=True, blank=True, help_text=_("成绩单“五年来”合计的第一年")
+    )
 
     class Meta:
         ordering = ["path"]
@@ -393,3 +398,37 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.message
+
+
+class RollupRow(TimeStampedModel):
+    """One cell of the figures' roll-ups: what the records of one org unit add up to.
+
+    A record's contribution is counted in its own org unit and every unit above it up to its
+    subdistrict, so a subdistrict, area or committee reads its figures from its own rows;
+    a district or city sums the rows of the subdistricts below it (`jiedao/core/figures.py`).
+    `period` is "YYYY-MM", "YYYY", or "" for what holds now; `dim` splits a metric (a channel,
+    a kind, a number of days for a histogram, a date compared with today at read time).
+    Services keep these rows in step with the records, in the write's own transaction;
+    `jiedao figures rebuild` recomputes them and `jiedao figures verify` recounts.
+    """
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="rollups")
+    metric = models.CharField(max_length=64)
+    period = models.CharField(max_length=7, blank=True, default="")
+    dim = models.CharField(max_length=64, blank=True, default="")
+    n = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["org_unit_id", "metric", "period", "dim"]
+        verbose_name = _("统计汇总")
+        verbose_name_plural = _("统计汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "metric", "period", "dim"], name="uniq_rollup_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["metric", "org_unit"], name="rollup_metric_org")]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id} {self.metric} {self.period} {self.dim}: {self.n}/{self.total}"

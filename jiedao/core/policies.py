@@ -62,7 +62,16 @@ def _own_import(user: Any) -> Q:
     return Q(created_by=user)
 
 
+# The report card and its roll-ups hold no personal data: every staff role of a subdistrict
+# and every leader reads them for their subtree; experts and public accounts never do.
+FIGURE_READERS = frozenset(SUBDISTRICT_STAFF | LEADERS)
+
+
 def register() -> None:
+    policy.register(
+        m.RollupRow,
+        Rule(grants={Action.VIEW: FIGURE_READERS, Action.EXPORT: FIGURE_READERS}),
+    )
     policy.register(m.OrgUnit, Rule(grants={Action.VIEW: frozenset(ALL_STAFF)}, org_path="path"))
     policy.register(m.Compound, _place_rule())
     policy.register(m.OfficeBuilding, _place_rule())

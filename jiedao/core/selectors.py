@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -258,3 +259,205 @@ def notification_list(*, user: Any) -> QuerySet[Notification]:
 
 def notification_unread_count(*, user: Any) -> int:
     return notification_list(user=user).filter(read_at__isnull=True).count()
+
+
+# --- report card (成绩单) ---------------------------------------------------------------------
+def report_card_orgs(*, user: Any) -> list[OrgUnit]:
+    """The top org units whose report card the user may read (staff and leaders only)."""
+    from jiedao.core.figures import orgs_of_paths
+    from jiedao.core.models import RollupRow
+
+    return orgs_of_paths(policy.paths_for(user, RollupRow, Action.VIEW))
+
+
+def report_card_org(*, user: Any, code: str) -> OrgUnit:
+    """One org unit the user may read the report card of, or 404 (its existence unsaid)."""
+    from django.http import Http404
+
+    from jiedao.core.models import RollupRow
+
+    org = OrgUnit.objects.filter(code=code).exclude(kind=OrgKind.AREA).first()
+    paths = policy.paths_for(user, RollupRow, Action.VIEW)
+    if org is None or not any(p == "/" or org.path.startswith(p) for p in paths):
+        raise Http404
+    return org
+
+
+@dataclass
+class CardRow:
+    figure: Any
+    by_year: list[Any]  # one value per year of `ReportCard.years`
+    window: Any  # the five years together (a flow), or what holds now (a stock)
+    url: str | None
+
+
+@dataclass
+class CardSection:
+    module: Any
+    rows: list[CardRow]
+    dashboard_url: str | None
+
+
+@dataclass
+class ReportCard:
+    org: OrgUnit
+    years: list[int]
+    window: tuple[int, int]
+    sections: list[CardSection]
+
+
+def _window(org: OrgUnit, end: int | None, today: Any) -> tuple[int, int]:
+    if end is not None:
+        return end - 4, end
+    if org.term_start:
+        return org.term_start, org.term_start + 4
+    return today.year - 5, today.year - 1
+
+
+def _card_figures(user: Any) -> list[Any]:
+    from jiedao.core import figures
+
+    roles = policy.roles(user)
+    return [f for f in figures.figures() if f.readable_by(roles)]
+
+
+def _drill(user: Any, fig: Any, org: OrgUnit, year: int | None) -> str | None:
+    if fig.drill is None or fig.drill_model is None:
+        return None
+    paths = policy.paths_for(user, fig.drill_model, Action.VIEW)
+    if not any(p == "/" or org.path.startswith(p) for p in paths):
+        return None
+    url: str | None = fig.drill(org, year)
+    return url
+
+
+def _window_sums(sums: dict[tuple[int, str], Any], pk: int, window: tuple[int, int]) -> Any:
+    from jiedao.core.figures import Sums
+
+    out = Sums()
+    for year in range(window[0], window[1] + 1):
+        part = sums.get((pk, str(year)))
+        if part is not None:
+            out.merge(part)
+    return out
+
+
+def report_card(*, user: Any, org: OrgUnit, end: int | None = None) -> ReportCard:
+    """The headline figures of every module for one org unit, from the roll-ups.
+
+    Flows are shown for each year from the window's first year to this year, and for the
+    five-year window together; stocks as they are today.
+    """
+    from django.utils import timezone
+
+    from jiedao.core import figures, modules
+    from jiedao.core.figures import Sums
+
+    today = timezone.localdate()
+    window = _window(org, end, today)
+    years = list(range(window[0], max(window[1], today.year) + 1))
+    figs = _card_figures(user)
+    sums = figures.read([org], figures.metrics_of(figs), by="year")
+    now = sums.get((org.pk, ""), Sums())
+    sections = []
+    for module in modules.modules():
+        rows = []
+        for fig in (f for f in figs if f.module == module.name):
+            if fig.flow:
+                by_year = [fig.value(sums.get((org.pk, str(y)), Sums()), today) for y in years]
+                value = fig.value(_window_sums(sums, org.pk, window), today)
+            else:
+                by_year = []
+                value = fig.value(now, today)
+            rows.append(CardRow(fig, by_year, value, _drill(user, fig, org, None)))
+        if rows:
+            url = module.dashboard_url(user) if module.dashboard_url else None
+            sections.append(CardSection(module, rows, url))
+    return ReportCard(org=org, years=years, window=window, sections=sections)
+
+
+@dataclass
+class ComparisonRow:
+    org: OrgUnit
+    values: dict[str, Any]
+    ranks: dict[str, int | None]
+
+
+@dataclass
+class Comparison:
+    figures: list[Any]
+    rows: list[ComparisonRow]
+    total: ComparisonRow
+    window: tuple[int, int]
+
+
+def report_comparison(
+    *, user: Any, org: OrgUnit, end: int | None = None, sort: str = ""
+) -> Comparison | None:
+    """Every subdistrict below a district or city side by side, ranked, with the total.
+
+    Flows are the five-year window's; stocks hold today. One roll-up read for all of them.
+    """
+    from django.utils import timezone
+
+    from jiedao.core import figures
+    from jiedao.core.figures import Sums
+
+    if org.kind not in (OrgKind.CITY, OrgKind.DISTRICT):
+        return None
+    today = timezone.localdate()
+    window = _window(org, end, today)
+    figs = _card_figures(user)
+    subs = list(
+        OrgUnit.objects.filter(path__startswith=org.path, kind=OrgKind.SUBDISTRICT).order_by("path")
+    )
+    sums = figures.read([*subs, org], figures.metrics_of(figs), by="year")
+
+    def values_of(pk: int) -> dict[str, Any]:
+        flow = _window_sums(sums, pk, window)
+        now = sums.get((pk, ""), Sums())
+        return {f.key: f.value(flow if f.flow else now, today) for f in figs}
+
+    rows = [ComparisonRow(sub, values_of(sub.pk), {}) for sub in subs]
+    for fig in figs:
+        if fig.better is None:
+            continue
+        ranked = sorted(
+            (r for r in rows if isinstance(r.values[fig.key], (int, float, Decimal))),
+            key=lambda r: r.values[fig.key],
+            reverse=fig.better == "high",
+        )
+        for i, r in enumerate(ranked):
+            r.ranks[fig.key] = i + 1
+    key = sort.lstrip("-")
+    if key in {f.key for f in figs}:
+        present = [
+            r for r in rows if r.values[key] is not None and not isinstance(r.values[key], str)
+        ]
+        absent = [r for r in rows if r not in present]
+        present.sort(key=lambda r: r.values[key], reverse=sort.startswith("-"))
+        rows = present + absent
+    return Comparison(figs, rows, ComparisonRow(org, values_of(org.pk), {}), window)
+
+
+def report_card_children(*, user: Any, org: OrgUnit) -> list[OrgUnit]:
+    """The units one level down whose cards the user may open (areas skipped)."""
+    kids = list(OrgUnit.objects.filter(parent=org).order_by("path"))
+    out: list[OrgUnit] = []
+    for kid in kids:
+        if kid.kind == OrgKind.AREA:
+            out.extend(OrgUnit.objects.filter(parent=kid).order_by("path"))
+        else:
+            out.append(kid)
+    return out
+
+
+def report_card_ancestors(*, user: Any, org: OrgUnit) -> list[OrgUnit]:
+    """The units above this one whose cards the user may also read (for the breadcrumb)."""
+    from jiedao.core.models import RollupRow
+
+    paths = policy.paths_for(user, RollupRow, Action.VIEW)
+    parts = [p for p in org.path.split("/") if p]
+    above = ["/" + "/".join(parts[:d]) + "/" for d in range(1, len(parts))]
+    readable = [p for p in above if any(x == "/" or p.startswith(x) for x in paths)]
+    return list(OrgUnit.objects.filter(path__in=readable).order_by("depth"))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from jiedao.core import pii
+from jiedao.core import figures, pii
 from jiedao.core.audit import acting_as
 from jiedao.core.models import (
     Enterprise,
@@ -210,7 +210,8 @@ def _save_upsert(
         return "unchanged"
     if not policy.can(actor, Action.CHANGE, obj):
         raise ValidationError(refused)
-    with acting_as(actor):
+    # A moved enterprise may change what the modules' figures count (e.g. council coverage).
+    with transaction.atomic(), acting_as(actor), figures.tracking(type(obj), [obj.pk]):
         obj.save(update_fields=[*changed, "updated_at"])
     return "updated"
 
@@ -306,6 +307,7 @@ def enterprise_create(
     _apply_enterprise_data(enterprise, data)
     with transaction.atomic(), acting_as(actor):
         enterprise.save()
+        figures.added(Enterprise, [enterprise.pk])
     return enterprise
 
 
@@ -317,7 +319,7 @@ def enterprise_update(*, actor: Any, enterprise: Enterprise, data: EnterpriseDat
         raise ValidationError({"credit_code": [_("该统一社会信用代码已登记。")]})
     changed = _apply_enterprise_data(enterprise, data)
     if changed:
-        with transaction.atomic(), acting_as(actor):
+        with transaction.atomic(), acting_as(actor), figures.tracking(Enterprise, [enterprise.pk]):
             enterprise.save(update_fields=[*changed, "updated_at"])
     return enterprise
 

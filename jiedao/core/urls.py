@@ -24,6 +24,8 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("report/", views.report_card_home, name="report_card"),
+    path("report/<slug:code>/", views.report_card, name="report_card_org"),
 ]
 
 urlpatterns += [

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiedao.accounts.models import PUBLIC_ROLES
+from jiedao.accounts.models import LEADERS, PUBLIC_ROLES
 from jiedao.core import imports, selectors, services
 from jiedao.core.audit import history
 from jiedao.core.exports import ExportColumn, xlsx_bytes, xlsx_response
@@ -94,8 +94,15 @@ def _q(request: HttpRequest) -> str:
 # --- home -----------------------------------------------------------------------------------
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """One home for every role: what they can reach, counted from the records they may see."""
+    """One home for every role: what they can reach, counted from the records they may see.
+
+    Leaders land on the report card of the unit they lead.
+    """
     user: Any = request.user
+    if policy.has_role(user, LEADERS):
+        orgs = selectors.report_card_orgs(user=user)
+        if orgs:
+            return redirect("report_card_org", code=orgs[0].code)
     context: dict[str, Any] = {
         "rollups": selectors.rollup_by_subdistrict(user=user),
         "definitions": selectors.ROLLUP_DEFINITIONS,
@@ -653,3 +660,60 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "core/notifications.html",
         {"page": page, "rows": rows, "title": _("通知")},
     )
+
+
+# --- report card (成绩单) ---------------------------------------------------------------------
+def _year_param(request: HttpRequest) -> int | None:
+    raw = request.GET.get("end", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+
+
+@login_required
+@require_GET
+def report_card_home(request: HttpRequest) -> HttpResponse:
+    orgs = selectors.report_card_orgs(user=request.user)
+    if not orgs:
+        raise Http404
+    return redirect("report_card_org", code=orgs[0].code)
+
+
+@login_required
+@require_GET
+def report_card(request: HttpRequest, code: str) -> HttpResponse:
+    """One org unit's headline figures; for a district or city, its subdistricts side by side."""
+    from jiedao.core.figures import format_value
+
+    user: Any = request.user
+    org = selectors.report_card_org(user=user, code=code)
+    end = _year_param(request)
+    sort = request.GET.get("sort", "")
+    card = selectors.report_card(user=user, org=org, end=end)
+    comparison = selectors.report_comparison(user=user, org=org, end=end, sort=sort)
+    if comparison is not None and request.GET.get("export") == "xlsx":
+        columns = [ExportColumn(_("街道"), lambda r: r.org.name)]
+        for fig in comparison.figures:
+            label = f"{fig.label}（{fig.unit}）" if fig.unit else str(fig.label)
+            columns.append(ExportColumn(label, _value_of(fig.key)))
+        rows = [*comparison.rows, comparison.total]
+        return xlsx_response(columns, rows, name=f"{org.name}-{_('成绩单')}")
+    children = selectors.report_card_children(user=user, org=org)
+    context = {
+        "card": card,
+        "comparison": comparison,
+        "sort": sort,
+        "end": end,
+        "children": children,
+        "format_value": format_value,
+        "ancestors": selectors.report_card_ancestors(user=user, org=org),
+    }
+    return render(request, "core/report_card.html", context)
+
+
+def _value_of(key: str) -> Callable[[Any], Any]:
+    from decimal import Decimal
+
+    def value(row: Any) -> Any:
+        v = row.values[key]
+        return float(v) if isinstance(v, Decimal) else v
+
+    return value

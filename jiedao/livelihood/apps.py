@@ -28,4 +28,7 @@ class LivelihoodConfig(AppConfig):
             track(model)
         track(models.Photo, exclude=["original", "display", "thumb"])
         track(models.ResponseAnswer, exclude=["choices", "number", "text"])
-        from jiedao.livelihood import demo  # noqa: F401  (demo steps)
+        from jiedao.core.modules import register
+        from jiedao.livelihood.module import MODULE
+
+        register(MODULE)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.accounts.models import Role
+from jiedao.core import figures
 from jiedao.core.audit import acting_as
 from jiedao.core.models import Compound, OrgUnit, Person
 from jiedao.core.permissions import Action, NotPermitted, policy
@@ -258,6 +259,7 @@ def project_create(
             actor=actor,
             created_at=timezone.now(),
         )
+        figures.added(Project, [project.pk])
     return project
 
 
@@ -320,6 +322,7 @@ def project_propose(
             created_at=timezone.now(),
         )
         Follow.objects.get_or_create(project=project, user=actor)
+        figures.added(Project, [project.pk])
     return project
 
 
@@ -338,7 +341,7 @@ def project_update(*, actor: Any, project: Project, data: Mapping[str, Any]) -> 
             raise ValidationError(
                 {k: [_("项目已立项，年度和申请预算不能再修改。")] for k in changed}
             )
-    with transaction.atomic(), acting_as(actor):
+    with transaction.atomic(), acting_as(actor), figures.tracking(Project, [project.pk]):
         if "title" in fields and (
             Project.objects.filter(
                 programme=project.programme, org_unit=project.org_unit, title=fields["title"]
@@ -437,7 +440,7 @@ def project_transition(
         _require_office(actor, project)
     _check_can_enter(project, to_stage, note)
     at = at or timezone.now()
-    with transaction.atomic(), acting_as(actor):
+    with transaction.atomic(), acting_as(actor), figures.tracking(Project, [project.pk]):
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.stage != project.stage:
             raise IllegalTransition(_("项目已被他人更新，请刷新后重试。"))

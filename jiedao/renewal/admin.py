@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from jiedao.core.admin import RollupTrackedAdmin
 from jiedao.renewal import models as m
 
 
 @admin.register(m.RenewalProject)
-class RenewalProjectAdmin(admin.ModelAdmin):
+class RenewalProjectAdmin(RollupTrackedAdmin):
     list_display = ["name", "kind", "phase", "floor_area", "agree_threshold", "sign_threshold"]
     list_filter = ["kind", "phase"]
 

@@ -22,7 +22,7 @@ class RenewalConfig(AppConfig):
             models.WorkMethod,
         ):
             track(model, exclude=["version"])
-        from jiedao.renewal import (
-            demo,  # noqa: F401  (demo steps)
-            imports,  # noqa: F401
-        )
+        from jiedao.core.modules import register
+        from jiedao.renewal.module import MODULE
+
+        register(MODULE)

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiedao.core import figures
 from jiedao.core.audit import acting_as
 from jiedao.core.permissions import Action, NotPermitted, policy
 from jiedao.renewal.models import (
@@ -128,7 +129,7 @@ def project_move_phase(
         project.completed_on = on
         fields.append("completed_on")
     project.phase = to_phase
-    with transaction.atomic(), acting_as(actor):
+    with transaction.atomic(), acting_as(actor), figures.tracking(RenewalProject, [project.pk]):
         project.save(update_fields=fields)
     return project
 
@@ -188,7 +189,7 @@ def agreement_sign(
         errors["number"] = [_("协议编号已存在。")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), acting_as(actor):
+    with transaction.atomic(), acting_as(actor), figures.tracking(RenewalProject, [project.pk]):
         _bump(household, expected_version)  # the household's card changes with it
         agreement = Agreement.objects.create(
             household=household,
@@ -224,7 +225,11 @@ def agreement_revoke(*, actor: Any, agreement: Agreement, reason: str) -> Agreem
         raise ValidationError(_("该协议已撤销。"))
     if len(reason.strip()) < 2:
         raise ValidationError({"reason": [_("请填写撤销原因。")]})
-    with transaction.atomic(), acting_as(actor):
+    with (
+        transaction.atomic(),
+        acting_as(actor),
+        figures.tracking(RenewalProject, [agreement.household.project_id]),
+    ):
         agreement.revoked_at = timezone.now()
         agreement.revoked_by = actor
         agreement.revoke_reason = reason.strip()[:300]
@@ -267,7 +272,7 @@ def household_record_move(
     if not changes:
         raise ValidationError(_("请至少填写一项日期。"))
     before = {k: getattr(household, k) for k in changes}
-    with transaction.atomic():
+    with transaction.atomic(), figures.tracking(RenewalProject, [household.project_id]):
         _bump(household, expected_version, **changes)
         _audit_household(actor, household, before)
     return household
@@ -401,7 +406,7 @@ def household_upsert(
     optionally contact (a PersonData). An update goes through the optimistic version check."""
     _require(actor, Action.CHANGE, project)
     key = {"block": data["block"], "unit": data.get("unit", ""), "room": data["room"]}
-    with transaction.atomic():
+    with transaction.atomic(), figures.tracking(RenewalProject, [project.pk]):
         contact = (
             _household_contact(actor=actor, project=project, data=data["contact"])
             if data.get("contact") is not None

@@ -333,7 +333,7 @@ def test_notifications_page_badge_and_marking_read(sla):
     assert mine.count() == 3
 
     # the nav shows how many are unread
-    home = client.get("/").content.decode()
+    home = client.get("/", follow=True).content.decode()  # a leader lands on the report card
     assert re.search(r'id="nav-notifications"[^>]*>[^<]*<mark[^>]*>3</mark>', home)
 
     # the page lists the user's own messages, linked to the ticket
@@ -352,13 +352,13 @@ def test_notifications_page_badge_and_marking_read(sla):
     theirs.refresh_from_db()
     assert theirs.read_at is None
     assert client.post("/notifications/", {"id": "x"}).status_code == 404
-    home = client.get("/").content.decode()
+    home = client.get("/", follow=True).content.decode()
     assert re.search(r"<mark[^>]*>2</mark>", home)
 
     # marking all read clears the badge
     client.post("/notifications/")
     assert not mine.filter(read_at=None).exists()
-    assert "<mark" not in client.get("/").content.decode()
+    assert "<mark" not in client.get("/", follow=True).content.decode()
     assert Notification.objects.get(pk=theirs.pk).read_at is None
 
 

@@ -142,7 +142,7 @@ def test_rates_of_the_fixture(fx: Fixture) -> None:
     assert rates.overdue_open == 2
     assert rates.on_time == 9
     assert rates.on_time_rate == 75.0
-    assert sorted(rates.handling_days) == [0, 1, 1, 2, 2, 3, 3, 4, 5, 7]
+    assert days_list(rates) == [0, 1, 1, 2, 2, 3, 3, 4, 5, 7]  # the roll-up's histogram
     assert rates.avg_days == 2.8
     assert rates.p90_days == 5
 
@@ -166,12 +166,21 @@ def test_no_tickets_no_rates(db: None) -> None:
     assert (rates.avg_days, rates.p90_days) == (None, None)
 
 
+def days_list(rates: selectors.Rates) -> list[int]:
+    return sorted(int(d) for d, (n, _t) in rates.days.items() for _i in range(n))
+
+
+def histogram(days: list[int]) -> dict[str, tuple[int, int]]:
+    return {str(d): (days.count(d), 0) for d in set(days)}
+
+
 def test_p90_is_the_nearest_rank() -> None:
-    rates = selectors.Rates(handling_days=[1] * 18 + [9, 20])
+    rates = selectors.Rates(days=histogram([1] * 18 + [9, 20]))
     assert rates.p90_days == 1
-    rates = selectors.Rates(handling_days=[1] * 17 + [8, 9, 20])
+    rates = selectors.Rates(days=histogram([1] * 17 + [8, 9, 20]))
     assert rates.p90_days == 8
-    assert selectors.Rates(handling_days=[4]).p90_days == 4
+    assert selectors.Rates(days=histogram([4])).p90_days == 4
+    assert selectors.Rates(days=histogram([1] * 17 + [8, 9, 20])).avg_days == 2.7
 
 
 # --- the filters that list what a figure counts ------------------------------------------------

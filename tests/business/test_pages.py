@@ -185,9 +185,9 @@ def test_nav_entry_by_role(biz, users):
     contact = login(users["enterprise1"]).get("/").content.decode()
     assert 'href="/business/requests/"' in contact and "我的诉求" in contact
     assert "营商环境" not in contact
-    leader = login(users["tmx_leader"]).get("/").content.decode()
+    leader = login(users["tmx_leader"]).get("/", follow=True).content.decode()
     assert 'href="/business/dashboard/"' in leader  # reads, does not file
-    district = login(users["ja_leader"]).get("/").content.decode()
+    district = login(users["ja_leader"]).get("/", follow=True).content.decode()
     assert 'href="/business/dashboard/"' in district  # coverage roll-ups, nothing to file
     for who in ("expert1", "resident1"):
         assert "/business/" not in login(users[who]).get("/").content.decode(), who
@@ -1046,6 +1046,6 @@ def test_district_leader_reaches_the_business_dashboard_from_the_menu(tree, user
     from tests.conftest import login
 
     client = login(users["ja_leader"])
-    assert 'href="/business/dashboard/"' in client.get("/").content.decode()
+    assert 'href="/business/dashboard/"' in client.get("/", follow=True).content.decode()
     assert client.get("/business/dashboard/").status_code == 200
     assert client.get("/business/").status_code == 302

@@ -169,7 +169,7 @@ def test_pages_of_other_roles_refer_only_to_their_own_host(demo_like, users):
     for name, urls in {
         "tmx_clerk": ["/", "/people/", f"/people/{person.pk}/"],
         "hx_worker": ["/", "/imports/", f"/people/{person.pk}/"],
-        "ja_leader": ["/", "/org/"],
+        "ja_leader": ["/report/JA/", "/report/TMX/", "/org/"],
         "resident1": ["/"],
     }.items():
         client = login(users[name])
