@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from jiedao.accounts.models import Role, User
@@ -87,3 +91,46 @@ def keep_demo_steps(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
     steps = {n: s for n, s in core_demo.STEPS.items() if n.split(".")[0] in wanted}
     assert all(any(n.startswith(f"{m}.") for n in steps) for m in modules), modules
     monkeypatch.setattr(core_demo, "STEPS", steps)
+
+
+# --- the browser (Playwright driving Debian's Chromium) ----------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """A headless Chromium; skips when it is missing, unless JIEDAO_REQUIRE_BROWSER=1."""
+    if not CHROMIUM.exists():
+        if os.environ.get("JIEDAO_REQUIRE_BROWSER") == "1":
+            pytest.fail("JIEDAO_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are fine.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def browser_login(context: Any, base_url: str, user: User) -> None:
+    """Sign `user` in to a browser context by handing it a session cookie (no login form)."""
+    client = login(user)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+            }
+        ]
+    )

@@ -11,39 +11,17 @@ import pytest
 from jiedao.accounts.models import Role
 from tests.factories import UserFactory, make_person
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page(live_server):
-    if not CHROMIUM.exists():
-        if os.environ.get("JIEDAO_REQUIRE_BROWSER") == "1":
-            pytest.fail("JIEDAO_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
-        page = context.new_page()
-        requested: list[str] = []
-        page.on("request", lambda request: requested.append(request.url))
-        yield page, requested
-        context.close()
-        browser.close()
+def browser_page(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    yield page, requested
+    context.close()
 
 
 def test_committee_worker_on_a_phone(tree, browser_page, live_server):

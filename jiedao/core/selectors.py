@@ -460,4 +460,7 @@ def report_card_ancestors(*, user: Any, org: OrgUnit) -> list[OrgUnit]:
     parts = [p for p in org.path.split("/") if p]
     above = ["/" + "/".join(parts[:d]) + "/" for d in range(1, len(parts))]
     readable = [p for p in above if any(x == "/" or p.startswith(x) for x in paths)]
-    return list(OrgUnit.objects.filter(path__in=readable).order_by("depth"))
+    # Areas have no card of their own (a subdistrict's card covers them).
+    return list(
+        OrgUnit.objects.filter(path__in=readable).exclude(kind=OrgKind.AREA).order_by("depth")
+    )

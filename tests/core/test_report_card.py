@@ -131,3 +131,10 @@ def test_report_card_queries_do_not_grow_with_the_records(tree, users):
     _tickets(tree, users, 8, sub="b")
     _tickets(tree, users, 6, sub="a")
     assert queries() == few
+
+
+def test_a_committees_card_links_up_to_its_subdistrict_not_to_its_area(card_data, users):
+    page = login(users["admin"]).get("/report/TMX-HX/").content.decode()
+    assert 'href="/report/TMX/"' in page and 'href="/report/JA/"' in page
+    assert "/report/TMX-S/" not in page
+    assert login(users["admin"]).get("/report/TMX-S/").status_code == 404  # areas have none

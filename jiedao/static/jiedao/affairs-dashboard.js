@@ -29,7 +29,10 @@
   var percentAxis = { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
 
   make("chart-channel", {
-    tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+    tooltip: {
+      trigger: "item",
+      formatter: Jiedao.tip(function (p) { return p.name + ": " + p.value + " (" + p.percent + "%)"; })
+    },
     series: [{
       name: L.count, type: "pie", radius: ["35%", "65%"],
       data: data.channel.map(function (r) { return { name: r.label, value: r.count }; })

@@ -25,7 +25,7 @@
       type: "scatter",
       data: points,
       symbolSize: function (value) { return Math.max(8, Math.min(24, 6 + Math.sqrt(value[2] || 0) * 2)); },
-      tooltip: { formatter: function (p) { return p.name + " · " + p.value[2]; } },
+      tooltip: { formatter: Jiedao.tip(function (p) { return p.name + " · " + p.value[2]; }) },
       itemStyle: { color: "#1565c0" }
     };
     chart.on("click", function (p) {

@@ -34,9 +34,9 @@
     chart.setOption({
       tooltip: {
         trigger: "item",
-        formatter: function (p) {
+        formatter: Jiedao.tip(function (p) {
           return p.seriesType === "scatter" ? p.name : p.name + "：" + (p.value || 0);
-        }
+        })
       },
       visualMap: {
         min: 0, max: max, left: 8, bottom: 8, seriesIndex: 0, calculable: false,

@@ -11,7 +11,7 @@
       echarts.registerMap("jiedao-org", shown);
       var chart = echarts.init(el);
       chart.setOption({
-        tooltip: { trigger: "item", formatter: "{b}" },
+        tooltip: { trigger: "item", formatter: Jiedao.tip(function (p) { return p.name; }) },
         series: [{ type: "map", map: "jiedao-org", roam: true, label: { show: true, fontSize: 10 },
                    data: shown.features.map(function (f) { return { name: f.properties.name, value: 1 }; }) }]
       });
