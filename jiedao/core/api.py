@@ -159,6 +159,95 @@ def rollups(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
+# --- report card ---------------------------------------------------------------------------
+FigureValue = float | int | str | None
+
+
+def _plain(value: Any) -> FigureValue:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+class FigureOut(Schema):
+    key: str
+    module: str
+    label: str
+    definition: str
+    unit: str
+    decimals: int
+    flow: bool = Field(description="counted per year (a flow) or as of today (a stock)")
+    value: FigureValue = Field(description="the five-year window's value, or today's for a stock")
+    by_year: dict[str, FigureValue] = Field(description="a flow's value in each year")
+
+
+class ComparisonRowOut(Schema):
+    code: str
+    name: str
+    values: dict[str, FigureValue]
+    ranks: dict[str, int | None]
+
+
+class ReportCardOut(Schema):
+    code: str
+    name: str
+    kind: str
+    window: list[int]
+    years: list[int]
+    figures: list[FigureOut]
+    comparison: list[ComparisonRowOut] | None = Field(
+        None, description="for a district or city: every subdistrict below it, then the total"
+    )
+
+
+@router.get("/report-cards/{code}", response=ReportCardOut, tags=["figures"])
+def report_card(request: HttpRequest, code: str, end: int | None = None) -> dict[str, Any]:
+    """An org unit's headline figures from the roll-ups (no personal data), as on its page."""
+    user: Any = request.user
+    if end is not None and not 2000 <= end <= 2100:
+        end = None
+    org = selectors.report_card_org(user=user, code=code)
+    card = selectors.report_card(user=user, org=org, end=end)
+    figures = []
+    for section in card.sections:
+        for row in section.rows:
+            fig = row.figure
+            figures.append(
+                {
+                    "key": fig.key,
+                    "module": fig.module,
+                    "label": str(fig.label),
+                    "definition": str(fig.definition),
+                    "unit": str(fig.unit),
+                    "decimals": fig.decimals,
+                    "flow": fig.flow,
+                    "value": _plain(row.window),
+                    "by_year": {
+                        str(y): _plain(v) for y, v in zip(card.years, row.by_year, strict=False)
+                    },
+                }
+            )
+    comparison = selectors.report_comparison(user=user, org=org, end=end)
+    rows = None
+    if comparison is not None:
+        rows = [
+            {
+                "code": r.org.code,
+                "name": r.org.name,
+                "values": {k: _plain(v) for k, v in r.values.items()},
+                "ranks": r.ranks,
+            }
+            for r in [*comparison.rows, comparison.total]
+        ]
+    return {
+        "code": org.code,
+        "name": org.name,
+        "kind": org.kind,
+        "window": list(card.window),
+        "years": card.years,
+        "figures": figures,
+        "comparison": rows,
+    }
+
+
 def _org_for(user: Any, org_unit_id: int) -> OrgUnit:
     org = selectors.org_unit_list(user=user).filter(pk=org_unit_id).first()
     if org is None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
@@ -138,3 +139,34 @@ def test_a_committees_card_links_up_to_its_subdistrict_not_to_its_area(card_data
     assert 'href="/report/TMX/"' in page and 'href="/report/JA/"' in page
     assert "/report/TMX-S/" not in page
     assert login(users["admin"]).get("/report/TMX-S/").status_code == 404  # areas have none
+
+
+def test_api_gives_the_same_figures_as_the_page(card_data, users):
+    from tests.conftest import bearer
+
+    client = Client()
+    response = client.get("/api/v1/report-cards/JA?end=2025", **bearer(users["ja_leader"]))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["window"] == [2021, 2025]
+    completed = next(f for f in body["figures"] if f["key"] == "affairs.completed")
+    assert completed["value"] == 5 and completed["by_year"]["2025"] == 5
+    rows = {r["code"]: r for r in body["comparison"]}
+    assert rows["TMX"]["values"]["affairs.completed"] == 3
+    assert rows["BZ"]["values"]["affairs.completed"] == 2
+    assert rows["JA"]["values"]["affairs.completed"] == 5
+    assert rows["TMX"]["ranks"]["affairs.completed"] == 1
+    # the same numbers the page prints
+    page = login(users["ja_leader"]).get("/report/JA/?end=2025").content.decode()
+    tmx = re.search(r'<tr data-org="TMX">(.*?)</tr>', page, re.S).group(1)
+    assert re.search(r'data-figure="affairs.completed">3 件', tmx)
+
+
+@pytest.mark.parametrize("who", ["resident1", "enterprise1", "expert1", "bz_admin"])
+def test_api_hides_cards_outside_the_readers_scope(card_data, users, who):
+    from tests.conftest import bearer
+
+    response = Client().get("/api/v1/report-cards/TMX", **bearer(users[who]))
+    assert response.status_code == 404
+    missing = Client().get("/api/v1/report-cards/NOPE", **bearer(users[who]))
+    assert missing.status_code == 404 and missing.content == response.content
