@@ -433,3 +433,17 @@ def format_value(value: Any, decimals: int = 0) -> str:
     if isinstance(value, (int, Decimal, float)):
         return f"{Decimal(value):,.{decimals}f}"
     return str(value)
+
+
+def for_user(
+    user: Any, model: type[models.Model], keys: Iterable[str], *, today: date | None = None
+) -> dict[str, Any]:
+    """{figure key: value} over everything the user may view of `model`, from the roll-ups.
+
+    For a module's dashboard: a flow is counted over all periods, a stock as it holds now.
+    """
+    from jiedao.core.permissions import Action, policy
+
+    figs = figures(keys=keys)
+    sums = read_merged(orgs_of_paths(policy.paths_for(user, model, Action.VIEW)), metrics_of(figs))
+    return {f.key: f.value(sums.get(ALL if f.flow else "", Sums()), today) for f in figs}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedao.accounts.models import Role
+from jiedao.core import figures
 from jiedao.core.audit import history
 from jiedao.core.exports import ExportColumn, xlsx_response
 from jiedao.core.permissions import Action, NotPermitted, policy
@@ -106,31 +107,17 @@ def project_list(request: HttpRequest) -> HttpResponse:
     """Overview figures (each with its definition, linking to its projects) and the list."""
     user: Any = request.user
     _require_staff(user)
-    ov = selectors.overview(user=user)
-    defs = selectors.DEFINITIONS
+    # The headline figures come from the figures registry (the report card shows the same).
     base = reverse("renewal_projects")
-    figures = [
-        {
-            "key": "done",
-            "label": _("已完成项目"),
-            "value": ov.done,
-            "url": base + "?phase=done",
-            "definition": defs["done"],
-        },
-        {
-            "key": "planned",
-            "label": _("计划项目"),
-            "value": ov.planned,
-            "url": base + "?phase=planned",
-            "definition": defs["planned"],
-        },
-        {
-            "key": "area",
-            "label": _("已完成建筑面积 (m²)"),
-            "value": ov.done_floor_area,
-            "url": base + "?phase=done",
-            "definition": defs["area"],
-        },
+    shown = (
+        ("done", "renewal.delivered", "?phase=done"),
+        ("planned", "renewal.planned", "?phase=planned"),
+        ("area", "renewal.delivered_area", "?phase=done"),
+    )
+    values = figures.for_user(user, RenewalProject, [k for _id, k, _q in shown])
+    figs = [
+        {"key": html_id, "figure": figures.FIGURES[key], "value": values[key], "url": base + q}
+        for html_id, key, q in shown
     ]
     qs = selectors.project_list(user=user)
     phase = request.GET.get("phase", "")
@@ -145,7 +132,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         {
             "title": _("城市更新"),
             "active": "projects",
-            "figures": figures,
+            "figures": figs,
             "page": page,
             "phase": phase,
             "query": urlencode({"phase": phase}) if phase else "",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
+from jiedao.core import figures
 from jiedao.core.models import Compound, OrgUnit
 from jiedao.renewal.models import (
     Agreement,
@@ -47,6 +48,8 @@ def make_project(
         planned_households=households,
         **kwargs,
     )
+    # Projects are set up in the admin, which counts them in the figures' roll-ups.
+    figures.added(RenewalProject, [project.pk])
     for i in range(households):
         make_household(project, room=f"{101 + i}")
     return project

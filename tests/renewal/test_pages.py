@@ -242,3 +242,34 @@ def test_sign_form_through_page(tree: Any, officer: Any) -> None:
     )
     assert response.status_code == 302
     assert Agreement.objects.get().household == h
+
+
+def test_overview_figures_come_from_the_registry_formatted(
+    tree: Any, users: dict[str, Any]
+) -> None:
+    import re
+
+    from tests.renewal.factories import make_project
+
+    # given: two delivered projects whose areas add up past a thousand, and a planned one
+    make_project(tree.committee_a, phase=Phase.DONE, floor_area=Decimal("40000.0"))
+    make_project(tree.committee_b, phase=Phase.DEMOLITION, floor_area=Decimal("7589.3"))
+    make_project(tree.committee_a, phase=Phase.PLANNED, floor_area=Decimal("10.0"))
+    # when
+    page = login(users["tmx_admin"]).get(reverse("renewal_projects")).content.decode()
+    card = login(users["tmx_leader"]).get("/report/TMX/").content.decode()
+
+    # then: separators and the figure's one decimal, never "47589.30000000000"
+    def shown(html: str, html_id: str) -> str:
+        block = html.split(f'id="figure-{html_id}"', 1)[1]
+        return re.search(r"<strong>([^<]*)</strong>", block).group(1)
+
+    assert shown(page, "area") == "47,589.3 m²"
+    assert shown(page, "done") == "2 个" and shown(page, "planned") == "1 个"
+    area = re.search(
+        r'data-figure="renewal.delivered_area">.*?figure-value[^>]*>([^<]*)<', card, re.S
+    )
+    assert area.group(1).strip() == "47,589.3 m²"  # the same number on the report card
+    # a committee worker's page counts only their committee's projects
+    mine = login(users["hx_worker"]).get(reverse("renewal_projects")).content.decode()
+    assert shown(mine, "area") == "40,000.0 m²"
