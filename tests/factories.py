@@ -9,7 +9,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from jiedao.accounts.models import Membership, User
-from jiedao.core import demo
+from jiedao.core import demo, figures
 from jiedao.core.models import Compound, Enterprise, OfficeBuilding, OrgKind, OrgUnit, Person
 from jiedao.core.services import PersonData, _apply_person_data
 
@@ -85,6 +85,8 @@ def make_person(
 
 
 def make_enterprise(org: OrgUnit, name: str = "测试科技有限公司", **kwargs: Any) -> Enterprise:
-    return Enterprise.objects.create(
+    enterprise = Enterprise.objects.create(
         org_unit=org, name=name, credit_code=kwargs.pop("code", None) or credit_code(), **kwargs
     )
+    figures.added(Enterprise, [enterprise.pk])  # as `enterprise_create` does
+    return enterprise

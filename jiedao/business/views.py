@@ -69,6 +69,7 @@ from jiedao.business.models import (
     Viewing,
     ViewingOutcome,
 )
+from jiedao.core import figures
 from jiedao.core.audit import action_label, describe_changes, history
 from jiedao.core.exports import ExportColumn, xlsx_response
 from jiedao.core.models import Enterprise, OfficeBuilding
@@ -831,7 +832,17 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
 # --- councils -------------------------------------------------------------------------------
 def _coverage_figures(user: Any) -> list[dict[str, Any]]:
     """The coverage figures, each with its definition and a link to the rows it counts."""
-    cov = selectors.coverage(user=user)
+    # One number everywhere: the registry's figures, read from the roll-ups.
+    cov = figures.for_user(
+        user,
+        Council,
+        [
+            "business.councils",
+            "business.covered_buildings",
+            "business.covered_enterprises",
+            "business.covered_workers",
+        ],
+    )
     d = selectors.DEFINITIONS
     firms_url = (
         _url("business_enterprises", covered=1) if _staff_can(user, EnterpriseProfile) else ""
@@ -840,28 +851,28 @@ def _coverage_figures(user: Any) -> list[dict[str, Any]]:
         {
             "key": "councils",
             "label": _("楼务会"),
-            "value": cov.councils,
+            "value": cov["business.councils"],
             "definition": d["councils"],
             "url": reverse("business_councils"),
         },
         {
             "key": "buildings",
             "label": _("覆盖楼宇"),
-            "value": cov.buildings,
+            "value": cov["business.covered_buildings"],
             "definition": d["buildings"],
             "url": _url("business_buildings", covered=1),
         },
         {
             "key": "enterprises",
             "label": _("覆盖企业"),
-            "value": cov.enterprises,
+            "value": cov["business.covered_enterprises"],
             "definition": d["enterprises"],
             "url": firms_url,
         },
         {
             "key": "white_collar",
             "label": _("覆盖白领"),
-            "value": cov.white_collar,
+            "value": cov["business.covered_workers"],
             "definition": d["white_collar"],
             "url": firms_url,
         },
