@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jiedao.core import figures
 from jiedao.core import selectors as core_selectors
 from jiedao.core.audit import action_label, describe_changes, history
 from jiedao.core.exports import ExportColumn, xlsx_response
@@ -190,6 +191,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     projects = selectors.project_list(user=user)
     counts = selectors.stage_counts(projects)
     brands = _brands(projects)
+    # Landed projects are the registry's figures (the report card shows the same numbers).
+    landed_figure = {
+        ProgrammeKind.BEAUTIFUL_BLOCK: "livelihood.beautiful_blocks",
+        ProgrammeKind.SELF_GOVERNANCE: "livelihood.self_governance",
+    }
+    landed = figures.for_user(user, Project, landed_figure.values())
     programmes = []
     for kind, label in ProgrammeKind.choices:
         by_stage = counts.get(kind, {})
@@ -200,7 +207,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 "brand": brands.get(kind, ""),
                 "total": by_stage.get("total", 0),
                 "total_url": _projects_url(kind=kind),
-                "landed": sum(by_stage.get(s, 0) for s in DONE_STAGES),
+                "landed": landed[landed_figure[ProgrammeKind(kind)]],
                 "landed_url": _projects_url(kind=kind, stage="done"),
                 "stages": [
                     (s.label, by_stage.get(s.value, 0), _projects_url(kind=kind, stage=s.value))
