@@ -39,10 +39,12 @@ from jiedao.affairs.models import (
     Channel,
     DoorToDoorRequest,
     PointKind,
+    ServicePoint,
     Ticket,
     TicketStatus,
     VisitStatus,
 )
+from jiedao.core import figures
 from jiedao.core import selectors as core_selectors
 from jiedao.core.audit import action_label, describe_changes, history
 from jiedao.core.exports import ExportColumn, xlsx_response
@@ -1080,8 +1082,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "percent": "%",
         },
     }
+    network = figures.FIGURES["affairs.network"]
+    network_card: dict[str, Any] = {
+        "key": "network",
+        "label": network.label,
+        "value": figures.for_user(user, ServicePoint, [network.key])[network.key] or "—",
+        "definition": network.definition,
+        "links": [],
+    }
     context = {
-        "figures": _figures(rates, total),
+        "figures": [*_figures(rates, total), network_card],
         "by_channel": by_channel,
         "by_point": by_point,
         "monthly": monthly,

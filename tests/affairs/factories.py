@@ -13,6 +13,7 @@ from typing import Any
 
 from jiedao.affairs import services
 from jiedao.affairs.models import Channel, PointKind, ServiceItem, ServicePoint, Ticket
+from jiedao.core import figures
 from jiedao.core.models import OrgUnit, Person
 from tests.factories import make_person
 
@@ -47,6 +48,7 @@ def make_point(
     point = ServicePoint.objects.create(org_unit=org, kind=kind, name=name)
     point.items.set(list(items))
     point.staff.set(list(staff))
+    figures.added(ServicePoint, [point.pk])  # points are set up in the admin, which counts them
     return point
 
 

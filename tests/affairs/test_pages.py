@@ -819,3 +819,16 @@ def test_dashboard_satisfaction_tables(net, users):
     body = login(users["tmx_clerk"]).get("/affairs/dashboard/").content.decode()
     assert f'href="/affairs/tickets/?item={net["item"].pk}&amp;status=completed"' in body
     assert "<td>4.0</td>" in body
+
+
+def test_dashboard_shows_the_service_network_from_the_registry(net, users):
+    from tests.affairs.factories import make_point
+
+    for i in range(3):
+        make_point(net["centre"].org_unit, f"自助服务站{i}", kind=PointKind.SELF_SERVICE)
+    make_point(net["centre"].org_unit, "上门帮办队", kind=PointKind.DOOR_TO_DOOR)
+    body = login(users["tmx_clerk"]).get("/affairs/dashboard/").content.decode()
+    assert re.search(r'data-figure="network">1\+3\+1\+X<', body)
+    # the other subdistrict's network is its own
+    bz = login(users["bz_admin"]).get("/affairs/dashboard/").content.decode()
+    assert re.search(r'data-figure="network">1\+0\+0<', bz)
