@@ -152,3 +152,43 @@ def test_resident_answers_a_survey_on_a_phone(tree, browser_page, live_server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     host = urlparse(live_server.url).netloc
     assert [u for u in requested if urlparse(u).netloc not in (host, "")] == []
+
+
+def test_leader_reads_and_prints_the_report_card_with_its_charts(
+    tree, users, chromium, live_server
+):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from jiedao.affairs.models import TicketStatus
+    from tests.affairs.factories import advance, make_item, make_point, make_ticket
+    from tests.conftest import browser_login
+
+    # given completed tickets in two years
+    clerk = users["tmx_clerk"]
+    item, point = make_item(tree.sub_a, "RC-B"), make_point(tree.sub_a, "中心")
+    for year in (2023, 2024, 2024):
+        at = datetime(year, 5, 6, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+        ticket = make_ticket(actor=clerk, item=item, point=point, submitted_at=at)
+        advance(ticket, clerk, TicketStatus.ACCEPTED, TicketStatus.COMPLETED, at=at + timedelta(1))
+    context = chromium.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+    browser_login(context, live_server.url, users["ja_leader"])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # when: the district leader opens their home, then the subdistrict's card
+    page.goto(f"{live_server.url}/")
+    assert page.url.endswith("/report/JA/")
+    page.goto(f"{live_server.url}/report/TMX/?end=2024")
+    page.wait_for_selector("#report-chart-affairs svg")
+    # then: the chart draws the yearly completed tickets, and survives the print layout
+    bars = page.locator("#report-chart-affairs svg path").count()
+    assert bars > 0
+    page.emulate_media(media="print")
+    assert page.locator("#report-chart-affairs svg").is_visible()
+    assert not page.locator("header.container nav").is_visible()  # the menu is not printed
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert errors == []
+    context.close()

@@ -698,6 +698,7 @@ def report_card(request: HttpRequest, code: str) -> HttpResponse:
         return xlsx_response(columns, rows, name=f"{org.name}-{_('成绩单')}")
     children = selectors.report_card_children(user=user, org=org)
     context = {
+        "charts": _card_charts(card),
         "card": card,
         "comparison": comparison,
         "sort": sort,
@@ -707,6 +708,35 @@ def report_card(request: HttpRequest, code: str) -> HttpResponse:
         "ancestors": selectors.report_card_ancestors(user=user, org=org),
     }
     return render(request, "core/report_card.html", context)
+
+
+def _card_charts(card: Any) -> list[dict[str, Any]]:
+    """Per module, the yearly series of its flows that share the first flow's unit (one axis)."""
+    from decimal import Decimal
+
+    out = []
+    for section in card.sections:
+        flows = [r for r in section.rows if r.figure.flow]
+        if not flows:
+            continue
+        unit = str(flows[0].figure.unit)
+        series = [
+            {
+                "name": str(r.figure.label),
+                "data": [float(v) if isinstance(v, Decimal) else v for v in r.by_year],
+            }
+            for r in flows
+            if str(r.figure.unit) == unit
+        ]
+        out.append(
+            {
+                "id": f"report-chart-{section.module.name}",
+                "unit": unit,
+                "years": [str(y) for y in card.years],
+                "series": series,
+            }
+        )
+    return out
 
 
 def _value_of(key: str) -> Callable[[Any], Any]:
