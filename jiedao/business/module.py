@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedao.business import figures
 from jiedao.business.models import Council, EnterpriseRequest
-from jiedao.core.modules import Module, NavEntry
+from jiedao.core.modules import HomeCard, Module, NavEntry
 from jiedao.core.permissions import Action, policy
 
 
@@ -24,11 +24,40 @@ def nav(user: Any) -> list[NavEntry]:
     return []
 
 
+def home(user: Any) -> list[HomeCard]:
+    from jiedao.business import selectors
+    from jiedao.business.models import REQUEST_OPEN, RequestStatus
+
+    if policy.paths_for(user, EnterpriseRequest, Action.VIEW):  # the business office
+        open_ = selectors.request_list(user=user).filter(status__in=REQUEST_OPEN)
+        return [
+            HomeCard(
+                _("在办企业诉求"),
+                open_.count(),
+                reverse("business_requests"),
+                _("已接收、已受理或办理中的企业诉求"),
+            )
+        ]
+    if policy.can_any(user, EnterpriseRequest, Action.VIEW):  # an enterprise's contact
+        done = {RequestStatus.RESOLVED, RequestStatus.REFERRED, RequestStatus.CLOSED}
+        to_rate = selectors.request_list(user=user).filter(status__in=done, rating__isnull=True)
+        return [
+            HomeCard(
+                _("待评价的诉求"),
+                to_rate.count(),
+                reverse("business_requests"),
+                _("已办结、还没有评价的本企业诉求"),
+            )
+        ]
+    return []
+
+
 MODULE = Module(
     name="business",
     label=_("营商环境"),
     order=20,
     nav=nav,
+    home=home,
     figures=figures.FIGURES,
     sources=figures.SOURCES,
     demo="jiedao.business.demo",

@@ -21,12 +21,24 @@ NavEntry = tuple[str, Promise | str]
 
 
 @dataclass(frozen=True)
+class HomeCard:
+    """A count on the home page that links to the rows it counts (e.g. "my open tickets")."""
+
+    label: Promise | str
+    count: int
+    url: str
+    definition: Promise | str = ""
+
+
+@dataclass(frozen=True)
 class Module:
     name: str  # the app label, e.g. "affairs"
     label: Promise | str
     order: int
     # The entries this user may open (none: the module does not show for them).
     nav: Callable[[Any], list[NavEntry]] | None = None
+    # The home page's cards for this user (none: nothing of this module on their home).
+    home: Callable[[Any], list[HomeCard]] | None = None
     figures: Iterable[registry.Figure] = ()
     sources: Iterable[registry.Source] = ()
     # Dotted paths of modules that register demo steps and importers when imported.
@@ -60,4 +72,12 @@ def nav_entries(user: Any) -> list[NavEntry]:
     for module in modules():
         if module.nav is not None:
             out.extend(module.nav(user))
+    return out
+
+
+def home_cards(user: Any) -> list[HomeCard]:
+    out: list[HomeCard] = []
+    for module in modules():
+        if module.home is not None:
+            out.extend(module.home(user))
     return out

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedao.accounts.models import LEADERS, PUBLIC_ROLES
-from jiedao.core import imports, selectors, services
+from jiedao.core import imports, modules, selectors, services
 from jiedao.core.audit import history
 from jiedao.core.exports import ExportColumn, xlsx_bytes, xlsx_response
 from jiedao.core.forms import EnterpriseForm, ImportUploadForm, PersonForm, RevealForm, SearchForm
@@ -109,6 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "scope_counts": selectors.scope_counts(user=user),
         "own_person": selectors.own_person(user=user),
         "own_enterprises": selectors.enterprise_list(user=user).filter(contact__user=user),
+        "module_cards": modules.home_cards(user),
     }
     return render(request, "core/home.html", context)
 

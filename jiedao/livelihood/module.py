@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.accounts.models import Role
-from jiedao.core.modules import Module, NavEntry
+from jiedao.core.modules import HomeCard, Module, NavEntry
 from jiedao.core.permissions import Action, policy
 from jiedao.livelihood import figures
 from jiedao.livelihood.models import Project, ReviewAssignment
@@ -25,11 +25,28 @@ def nav(user: Any) -> list[NavEntry]:
     return out
 
 
+def home(user: Any) -> list[HomeCard]:
+    from jiedao.livelihood import selectors
+
+    if not policy.has_role(user, {Role.EXPERT}):
+        return []
+    pending = selectors.review_list(user=user).filter(expert=user, submitted_at__isnull=True)
+    return [
+        HomeCard(
+            _("待提交的评审"),
+            pending.count(),
+            reverse("livelihood_reviews"),
+            _("邀请您评审、尚未提交意见的项目方案"),
+        )
+    ]
+
+
 MODULE = Module(
     name="livelihood",
     label=_("幸福民生"),
     order=40,
     nav=nav,
+    home=home,
     figures=figures.FIGURES,
     sources=figures.SOURCES,
     demo="jiedao.livelihood.demo",
