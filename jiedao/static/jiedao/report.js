@@ -1,5 +1,5 @@
 // The report card's charts: each module's yearly flows, from the JSON the page embeds (every
-// number is the registry's, computed from the roll-ups). Drawn as SVG so they print sharply.
+// number is the registry's, computed from the roll-ups); they print with the page (A4).
 (function () {
   "use strict";
   function json(id) {
@@ -11,7 +11,7 @@
     (json("report-charts") || []).forEach(function (d) {
       var el = document.getElementById(d.id);
       if (!el || !d.series.length) { return; }
-      var chart = echarts.init(el, null, { renderer: "svg" });
+      var chart = echarts.init(el);
       chart.setOption({
         animation: false,
         tooltip: {
