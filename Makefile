@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/affairs.py
 	$(BIN)/python bench/livelihood.py
+	$(BIN)/python bench/figures.py
 
 clean:
 	rm -rf $(VENV) var
