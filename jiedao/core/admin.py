@@ -53,7 +53,7 @@ class CompoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.OfficeBuilding)
-class OfficeBuildingAdmin(admin.ModelAdmin):
+class OfficeBuildingAdmin(RollupTrackedAdmin):
     list_display = ["name", "org_unit", "address", "floors", "floor_area"]
     search_fields = ["name"]
 
@@ -84,7 +84,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(RollupTrackedAdmin):
     list_display = ["name", "credit_code", "building", "org_unit"]
     search_fields = ["name", "credit_code"]
     raw_id_fields = ["contact", "building"]

@@ -256,3 +256,30 @@ def test_network_figure_counts_service_points_by_kind(tree):
     assert figures.values_for(tree.sub_a, [fig])[fig.key][""] == "1+3+2+X"
     assert figures.values_for(tree.committee_a, [fig])[fig.key][""] == "0+0+2"
     assert OrgUnit.objects.count() == 8
+
+
+def test_an_admin_edit_of_a_counted_record_keeps_the_rollups(tree, users):
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from jiedao.core.models import Enterprise
+
+    # given a covered building with a firm, and an uncovered one
+    world = _world(tree, users)
+    covered, bare = world["buildings"][0], world["buildings"][3]
+    business.council_create(
+        actor=users["tmx_admin"],
+        org_unit=tree.sub_a,
+        name="楼务会A",
+        convener="王",
+        secretary_general="李",
+        buildings=[covered],
+    )
+    firm = Enterprise.objects.filter(building=covered).first()
+    # when the platform administrator moves the firm to the uncovered building in the admin
+    firm.building = bare
+    request = RequestFactory().post("/admin/")
+    request.user = users["admin"]
+    django_admin.site._registry[Enterprise].save_model(request, firm, None, True)
+    # then the coverage roll-ups followed
+    assert figures.verify() == []
