@@ -8,7 +8,8 @@ councils cover it; an enterprise in a covered building counts until the day it m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,15 +19,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.business.models import Council, EnterpriseRequest
-from jiedao.core.figures import Cell, Figure, Source, Sums, share
+from jiedao.core.figures import Cell, Figure, Source, Sums, hist_median, share, sums_of_cells
 from jiedao.core.models import Enterprise, OfficeBuilding
+from jiedao.core.workdays import workdays_between
 
 COUNCILS = "business.councils"
 COVERED_BUILDINGS = "business.covered_buildings"
 COVERED_FIRMS = "business.covered_firms"  # n = firms, total = white-collar; dim = move-out date
-REQUESTS = "business.requests"  # by month received
-RESOLVED = "business.resolved"  # resolved or referred, by month received
-RATED = "business.rated"  # n = ratings, total = sum of scores; by month received
+# Enterprise requests, by month received; every dim starts with the request type's id ("7" or
+# "7:…"). `request_cells` is the one definition of these counts.
+REQUESTS = "business.requests"  # dim = type
+RATED = "business.rated"  # n = ratings, total = sum of scores; dim = type
+ACK_DONE = "business.ack_done"  # acknowledged: dim = "type:minutes taken", total = on time
+ACK_OPEN = "business.ack_open"  # not acknowledged: dim = "type:due moment (UTC, ISO)"
+RESPONSE_DONE = "business.response_done"  # first response: dim = "type:working days"
+RESPONSE_OPEN = "business.response_open"  # none yet: dim = "type:due date"
+RESOLVE_DONE = "business.resolve_done"  # resolved or referred: dim = "type:working days"
+RESOLVE_OPEN = "business.resolve_open"  # neither yet: dim = "type:due date"
+REQUEST_METRICS = (
+    REQUESTS,
+    RATED,
+    ACK_DONE,
+    ACK_OPEN,
+    RESPONSE_DONE,
+    RESPONSE_OPEN,
+    RESOLVE_DONE,
+    RESOLVE_OPEN,
+)
 
 
 def _covered() -> Exists:
@@ -58,22 +77,155 @@ def _building_rows(pks: list[Any] | None) -> Iterable[Any]:
     return qs.filter(Exists(covered)).order_by().values_list("org_unit_id", flat=True)
 
 
-def _request_rows(pks: list[Any] | None) -> Iterable[tuple[Any, ...]]:
-    qs = EnterpriseRequest.objects.all()
-    if pks is not None:
-        qs = qs.filter(pk__in=pks)
-    return qs.order_by().values_list("org_unit_id", "received_at", "resolved_at", "rating")
+def request_rows(pks: list[Any] | None, qs: Any = None) -> Iterable[tuple[Any, ...]]:
+    if qs is None:
+        qs = EnterpriseRequest.objects.all()
+        if pks is not None:
+            qs = qs.filter(pk__in=pks)
+    return (
+        qs.order_by()
+        .values_list(
+            "org_unit_id",
+            "type_id",
+            "received_at",
+            "acknowledged_at",
+            "first_response_at",
+            "resolved_at",
+            "ack_due",
+            "response_due",
+            "resolve_due",
+            "rating",
+        )
+        .iterator(chunk_size=5000)
+    )
 
 
-def _request_cells(row: tuple[Any, ...]) -> list[Cell]:
-    org, received_at, resolved_at, rating = row
-    p = f"{timezone.localtime(received_at):%Y-%m}"
-    out = [Cell(org, REQUESTS, p)]
-    if resolved_at is not None:
-        out.append(Cell(org, RESOLVED, p))
+def request_cells(row: tuple[Any, ...]) -> list[Cell]:
+    """What one request adds: counted, and each step done (how long, on time) or still due.
+
+    A step not done carries its due moment, so whether it is late is decided when it is read.
+    """
+    org, rtype, received, acked, responded, resolved, ack_due, response_due, resolve_due, rating = (
+        row
+    )
+    received_day = timezone.localtime(received).date()
+    p = f"{received_day:%Y-%m}"
+    t = str(rtype)
+    out = [Cell(org, REQUESTS, p, t)]
+    if acked is not None:
+        minutes = int((acked - received).total_seconds() // 60)
+        out.append(Cell(org, ACK_DONE, p, f"{t}:{minutes}", 1, int(acked <= ack_due)))
+    else:
+        out.append(Cell(org, ACK_OPEN, p, f"{t}:{_utc(ack_due)}"))
+    for day, due, done, open_ in (
+        (responded, response_due, RESPONSE_DONE, RESPONSE_OPEN),
+        (resolved, resolve_due, RESOLVE_DONE, RESOLVE_OPEN),
+    ):
+        if day is not None:
+            local = timezone.localtime(day).date()
+            days = workdays_between(received_day, local)
+            out.append(Cell(org, done, p, f"{t}:{days}", 1, int(local <= due)))
+        else:
+            out.append(Cell(org, open_, p, f"{t}:{due.isoformat()}"))
     if rating:
-        out.append(Cell(org, RATED, p, "", 1, rating))
+        out.append(Cell(org, RATED, p, t, 1, rating))
     return out
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass
+class RequestTimes:
+    """Acknowledge / first response / resolve against each request's own targets.
+
+    A step counts when it is done or its due time has passed without it (then it is late).
+    Times are histograms {value: count}: minutes to acknowledge, working days to the rest.
+    """
+
+    total: int = 0
+    ack_on_time: int = 0
+    ack_counted: int = 0
+    response_on_time: int = 0
+    response_counted: int = 0
+    resolve_on_time: int = 0
+    resolve_counted: int = 0
+    resolved: int = 0
+    ack_minutes: dict[int, int] = field(default_factory=dict)
+    response_days: dict[int, int] = field(default_factory=dict)
+    resolve_days: dict[int, int] = field(default_factory=dict)
+    rated: int = 0
+    rating_sum: int = 0
+
+    @classmethod
+    def from_sums(
+        cls, sums: Sums, now: datetime | None = None, *, rtype: Any = None
+    ) -> RequestTimes:
+        """The times of the requests added up in `sums` (of one request type, if given)."""
+        now = now or timezone.now()
+        today = timezone.localtime(now).date().isoformat()
+        moment = _utc(now)
+        t = cls()
+        want = None if rtype is None else str(rtype)
+
+        def cells(metric: str) -> Iterable[tuple[str, int, int]]:
+            for dim, (n, total) in sums.dims(metric).items():
+                kind, _sep, value = dim.partition(":")
+                if want is None or kind == want:
+                    yield value, n, total
+
+        t.total = sum(n for _v, n, _t in cells(REQUESTS))
+        for _v, n, total in cells(RATED):
+            t.rated += n
+            t.rating_sum += total
+        for value, n, on_time in cells(ACK_DONE):
+            t.ack_counted += n
+            t.ack_on_time += on_time
+            t.ack_minutes[int(value)] = t.ack_minutes.get(int(value), 0) + n
+        t.ack_counted += sum(n for due, n, _t in cells(ACK_OPEN) if due < moment)
+        for done, open_, hist, attr in (
+            (RESPONSE_DONE, RESPONSE_OPEN, t.response_days, "response"),
+            (RESOLVE_DONE, RESOLVE_OPEN, t.resolve_days, "resolve"),
+        ):
+            counted = on_time = 0
+            for value, n, ok in cells(done):
+                counted += n
+                on_time += ok
+                hist[int(value)] = hist.get(int(value), 0) + n
+            if attr == "resolve":
+                t.resolved = counted
+            counted += sum(n for due, n, _t in cells(open_) if due < today)
+            setattr(t, f"{attr}_counted", counted)
+            setattr(t, f"{attr}_on_time", on_time)
+        return t
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def ack_median_hours(self) -> float | None:
+        minutes = hist_median(self.ack_minutes)
+        return None if minutes is None else round(minutes / 60, 1)
+
+    @property
+    def response_median_days(self) -> float | None:
+        return hist_median(self.response_days)
+
+    @property
+    def resolve_median_days(self) -> float | None:
+        return hist_median(self.resolve_days)
+
+    @property
+    def satisfaction(self) -> float | None:
+        return round(self.rating_sum / self.rated, 2) if self.rated else None
+
+
+def request_times(qs: Any, *, now: datetime | None = None) -> RequestTimes:
+    """The times of any queryset of requests, counted from its records (no roll-up)."""
+    cells = (c for row in request_rows(None, qs=qs) for c in request_cells(row))
+    return RequestTimes.from_sums(sums_of_cells(cells), now)
 
 
 SOURCES = [
@@ -94,7 +246,7 @@ SOURCES = [
         lambda org: [Cell(org, COVERED_BUILDINGS)],
     ),
     Source("business.covered_firm", Enterprise, _firm_rows, _firm_cells),
-    Source("business.request", EnterpriseRequest, _request_rows, _request_cells),
+    Source("business.request", EnterpriseRequest, request_rows, request_cells),
 ]
 
 
@@ -188,8 +340,8 @@ FIGURES = [
         module="business",
         label=_("诉求解决率"),
         definition=_("已解决或已转部门的诉求 ÷ 接收的诉求（按接收日期计）"),
-        metrics=(REQUESTS, RESOLVED),
-        compute=lambda s, today: share(s.n(RESOLVED), s.n(REQUESTS)),
+        metrics=(REQUESTS, RESOLVE_DONE),
+        compute=lambda s, today: share(s.n(RESOLVE_DONE), s.n(REQUESTS)),
         unit="%",
         decimals=2,
         order=205,

@@ -6,8 +6,7 @@ Coverage, liaison due dates and request times are computed from the records.
 from __future__ import annotations
 
 import json
-import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.business import figures
 from jiedao.business.models import (
     REQUEST_OPEN,
     ActionItem,
@@ -30,9 +30,10 @@ from jiedao.business.models import (
     Viewing,
     ViewingOutcome,
 )
+from jiedao.core.figures import ALL, Sums, orgs_of_paths, read_merged
 from jiedao.core.models import Enterprise, OfficeBuilding
 from jiedao.core.permissions import Action, policy
-from jiedao.core.workdays import add_workdays, workdays_between
+from jiedao.core.workdays import add_workdays
 
 DUE_SOON_WORKDAYS = 1
 
@@ -322,111 +323,33 @@ def request_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Enterpri
     )
 
 
-@dataclass
-class RequestTimes:
-    total: int = 0
-    ack_on_time: int = 0
-    ack_counted: int = 0
-    response_on_time: int = 0
-    response_counted: int = 0
-    resolve_on_time: int = 0
-    resolve_counted: int = 0
-    ack_hours: list[float] = field(default_factory=list)
-    response_days: list[int] = field(default_factory=list)
-    resolve_days: list[int] = field(default_factory=list)
-    ratings: list[int] = field(default_factory=list)
-
-    @staticmethod
-    def share(part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 1) if whole else None
-
-    @staticmethod
-    def median(values: list[Any] | None) -> float | None:
-        return round(float(statistics.median(values)), 1) if values else None
-
-    @property
-    def satisfaction(self) -> float | None:
-        return round(sum(self.ratings) / len(self.ratings), 2) if self.ratings else None
+# The request counts are defined once, in `figures.request_cells`; the dashboard reads them from
+# the roll-ups (`jiedao/core/figures.py`), summed over the org units the user may view requests in.
+RequestTimes = figures.RequestTimes
+request_times = figures.request_times
 
 
-def request_times(qs: QuerySet[EnterpriseRequest], *, today: date | None = None) -> RequestTimes:
-    """Acknowledge / first response / resolve times against each request's own targets.
-
-    A step counts when it is done or its due time has passed without it (then it is late).
-    """
-    today = today or timezone.localdate()
-    now = timezone.now()
-    tz = timezone.get_current_timezone()
-    t = RequestTimes()
-    rows = qs.values_list(
-        "received_at",
-        "acknowledged_at",
-        "first_response_at",
-        "resolved_at",
-        "ack_due",
-        "response_due",
-        "resolve_due",
-        "rating",
-    )
-    for (
-        received,
-        acked,
-        responded,
-        resolved,
-        ack_due,
-        response_due,
-        resolve_due,
-        rating,
-    ) in rows.iterator():
-        t.total += 1
-        received_day = received.astimezone(tz).date()
-        if acked is not None:
-            t.ack_counted += 1
-            t.ack_on_time += acked <= ack_due
-            t.ack_hours.append((acked - received).total_seconds() / 3600)
-        elif ack_due < now:
-            t.ack_counted += 1
-        if responded is not None:
-            t.response_counted += 1
-            day = responded.astimezone(tz).date()
-            t.response_on_time += day <= response_due
-            t.response_days.append(workdays_between(received_day, day))
-        elif response_due < today:
-            t.response_counted += 1
-        if resolved is not None:
-            t.resolve_counted += 1
-            day = resolved.astimezone(tz).date()
-            t.resolve_on_time += day <= resolve_due
-            t.resolve_days.append(workdays_between(received_day, day))
-        elif resolve_due < today:
-            t.resolve_counted += 1
-        if rating is not None:
-            t.ratings.append(rating)
-    return t
+def _request_orgs(user: Any) -> list[Any]:
+    return orgs_of_paths(policy.paths_for(user, EnterpriseRequest, Action.VIEW))
 
 
-def requests_by_type_and_month(*, user: Any, months: int = 12) -> list[dict[str, Any]]:
-    from django.db.models.functions import TruncMonth
+def request_times_for(*, user: Any) -> RequestTimes:
+    """All-time request times of what the user may view, from the roll-ups (None: every type)."""
+    return RequestTimes.from_sums(request_sums(user=user))
 
-    start = (timezone.localdate().replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    rows = (
-        request_list(user=user)
-        .filter(received_at__date__gte=start)
-        .order_by()
-        .annotate(m=TruncMonth("received_at"))
-        .values("m", "type__name", "type_id")
-        .annotate(n=Count("pk"))
-        .order_by("m", "type_id")
-    )
-    return [
-        {
-            "month": f"{r['m']:%Y-%m}",
-            "type": r["type__name"],
-            "type_id": r["type_id"],
-            "count": r["n"],
-        }
-        for r in rows
-    ]
+
+def request_sums(*, user: Any) -> Sums:
+    return read_merged(_request_orgs(user), figures.REQUEST_METRICS).get(ALL, Sums())
+
+
+def requests_by_type_and_month(*, user: Any, months: list[str]) -> dict[tuple[str, int], int]:
+    """{(YYYY-MM, type id): requests received}, for these months, from the roll-ups."""
+    by_month = read_merged(_request_orgs(user), [figures.REQUESTS], by="month")
+    out: dict[tuple[str, int], int] = {}
+    for month in months:
+        for rtype, (n, _t) in by_month.get(month, Sums()).dims(figures.REQUESTS).items():
+            out[(month, int(rtype))] = n
+    return out
 
 
 def viewing_conversion(*, user: Any) -> dict[str, int]:

@@ -1618,12 +1618,13 @@ def _months(count: int = 12) -> list[str]:
 def _request_figures(user: Any) -> dict[str, Any]:
     """Request counts, on-time rates and medians against each type's targets, satisfaction."""
     d = selectors.DEFINITIONS
-    base = selectors.request_list(user=user)
-    times = selectors.request_times(base)
+    sums = selectors.request_sums(user=user)
+    now = timezone.now()
+    times = selectors.RequestTimes.from_sums(sums, now)
     overdue = selectors.request_list(user=user, filters=selectors.RequestFilters(due="overdue"))
     soon = selectors.request_list(user=user, filters=selectors.RequestFilters(due="soon"))
     all_url = reverse("business_requests")
-    overdue_n = overdue.count()
+    overdue_n, soon_n = overdue.count(), soon.count()
     overdue_link = (_("已逾期"), overdue_n, _url("business_requests", due="overdue"))
     hours, days = _("小时"), _("个工作日")
     figures = [
@@ -1644,16 +1645,16 @@ def _request_figures(user: Any) -> dict[str, Any]:
         {
             "key": "due_soon",
             "label": _("即将到期"),
-            "value": soon.count(),
+            "value": soon_n,
             "definition": COUNT_DEFINITIONS["due_soon"],
-            "links": [(_("即将到期"), soon.count(), _url("business_requests", due="soon"))],
+            "links": [(_("即将到期"), soon_n, _url("business_requests", due="soon"))],
         },
         {
             "key": "ack",
             "label": _("按时受理率"),
             "value": _rate(times.share(times.ack_on_time, times.ack_counted)),
             "definition": d["ack"],
-            "extra": _("受理时长中位数 %(v)s") % {"v": _num(times.median(times.ack_hours), hours)},
+            "extra": _("受理时长中位数 %(v)s") % {"v": _num(times.ack_median_hours, hours)},
             "links": [(_("计入"), times.ack_counted, all_url), overdue_link],
         },
         {
@@ -1661,8 +1662,7 @@ def _request_figures(user: Any) -> dict[str, Any]:
             "label": _("按时答复率"),
             "value": _rate(times.share(times.response_on_time, times.response_counted)),
             "definition": d["response"],
-            "extra": _("首次答复中位数 %(v)s")
-            % {"v": _num(times.median(times.response_days), days)},
+            "extra": _("首次答复中位数 %(v)s") % {"v": _num(times.response_median_days, days)},
             "links": [(_("计入"), times.response_counted, all_url), overdue_link],
         },
         {
@@ -1670,8 +1670,7 @@ def _request_figures(user: Any) -> dict[str, Any]:
             "label": _("按时办结率"),
             "value": _rate(times.share(times.resolve_on_time, times.resolve_counted)),
             "definition": d["resolve"],
-            "extra": _("办结时长中位数 %(v)s")
-            % {"v": _num(times.median(times.resolve_days), days)},
+            "extra": _("办结时长中位数 %(v)s") % {"v": _num(times.resolve_median_days, days)},
             "links": [(_("计入"), times.resolve_counted, all_url), overdue_link],
         },
         {
@@ -1679,25 +1678,25 @@ def _request_figures(user: Any) -> dict[str, Any]:
             "label": _("企业满意度"),
             "value": "—" if times.satisfaction is None else f"{times.satisfaction}",
             "definition": d["satisfaction"],
-            "links": [(_("已评价"), len(times.ratings), _url("business_requests", rated=1))],
+            "links": [(_("已评价"), times.rated, _url("business_requests", rated=1))],
         },
     ]
     by_type = []
     for rtype in selectors.request_types():
-        t = selectors.request_times(base.filter(type=rtype))
+        t = selectors.RequestTimes.from_sums(sums, now, rtype=rtype.pk)
         by_type.append(
             {
                 "name": rtype.name,
                 "url": _url("business_requests", type=rtype.pk),
                 "count": t.total,
                 "ack_target": _num(rtype.ack_hours, hours),
-                "ack_median": _num(t.median(t.ack_hours), hours),
+                "ack_median": _num(t.ack_median_hours, hours),
                 "ack_rate": _rate(t.share(t.ack_on_time, t.ack_counted)),
                 "response_target": _num(rtype.response_days, days),
-                "response_median": _num(t.median(t.response_days), days),
+                "response_median": _num(t.response_median_days, days),
                 "response_rate": _rate(t.share(t.response_on_time, t.response_counted)),
                 "resolve_target": _num(rtype.resolve_days, days),
-                "resolve_median": _num(t.median(t.resolve_days), days),
+                "resolve_median": _num(t.resolve_median_days, days),
                 "resolve_rate": _rate(t.share(t.resolve_on_time, t.resolve_counted)),
                 "satisfaction": "—" if t.satisfaction is None else f"{t.satisfaction}",
             }
@@ -1708,10 +1707,7 @@ def _request_figures(user: Any) -> dict[str, Any]:
 def _monthly(user: Any) -> dict[str, Any]:
     """Requests by type and month: the chart's series and the table's linked cells."""
     months = _months()
-    counts = {
-        (r["month"], r["type_id"]): r["count"]
-        for r in selectors.requests_by_type_and_month(user=user, months=len(months))
-    }
+    counts = selectors.requests_by_type_and_month(user=user, months=months)
     types: list[dict[str, Any]] = []
     for rtype in selectors.request_types():
         cells = [

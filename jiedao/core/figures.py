@@ -281,6 +281,22 @@ def hist_mean(hist: dict[str, tuple[int, int]]) -> float | None:
     return round(sum(int(d) * n for d, (n, _t) in hist.items()) / count, 2)
 
 
+def hist_median(hist: dict[int, int]) -> float | None:
+    """The median of a histogram {value: count}, as `statistics.median` of the values would be."""
+    count = sum(hist.values())
+    if not count:
+        return None
+    lower, upper = (count - 1) // 2, count // 2  # the middle positions (equal when count is odd)
+    seen, low = 0, 0
+    for value in sorted(hist):
+        if seen <= lower:
+            low = value
+        seen += hist[value]
+        if seen > upper:
+            return round((low + value) / 2, 1)
+    return None  # pragma: no cover - the loop always reaches the middle
+
+
 def hist_rank(hist: dict[str, tuple[int, int]], q: float) -> int | None:
     """The nearest-rank `q` quantile of a histogram of whole numbers (dim = the number)."""
     count = sum(n for n, _t in hist.values())

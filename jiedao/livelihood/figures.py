@@ -15,6 +15,8 @@ from jiedao.livelihood.models import FUNDED_STAGES, ProgrammeKind, Project, Stag
 
 LANDED = "livelihood.landed"  # dim = programme kind; period = the project's year
 FUNDED = "livelihood.funded"  # approved or later; total = allocated budget in fen (0.01 yuan)
+PROJECTS = "livelihood.projects"  # every project: dim = "kind:stage"; period = its year
+PROJECTS_AT = "livelihood.projects_at"  # every project: dim = "own org unit id:kind"
 LANDED_STAGES = frozenset({Stage.COMPLETED, Stage.EVALUATED})
 
 
@@ -27,7 +29,10 @@ def _rows(pks: list[Any] | None) -> Iterable[tuple[Any, ...]]:
 
 def _cells(row: tuple[Any, ...]) -> list[Cell]:
     org, year, stage, kind, allocated = row
-    out = []
+    out = [
+        Cell(org, PROJECTS, str(year), f"{kind}:{stage}"),
+        Cell(org, PROJECTS_AT, str(year), f"{org}:{kind}"),
+    ]
     if stage in LANDED_STAGES:
         out.append(Cell(org, LANDED, str(year), kind))
     if stage in FUNDED_STAGES:

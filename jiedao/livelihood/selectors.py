@@ -32,8 +32,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.accounts.models import Role
+from jiedao.core.figures import ALL, Sums, orgs_of_paths, read_merged
 from jiedao.core.models import OrgKind, OrgUnit, Person
 from jiedao.core.permissions import Action, _ancestor_paths, policy
+from jiedao.livelihood import figures
 from jiedao.livelihood.models import (
     FUNDED_STAGES,
     Feasibility,
@@ -392,6 +394,33 @@ def stage_counts(qs: QuerySet[Project]) -> dict[str, dict[str, int]]:
         out[kind][stage] += n
         out[kind]["total"] += n
     return {k: dict(v) for k, v in out.items()}
+
+
+def _project_sums(user: Any, metric: str) -> Sums:
+    orgs = orgs_of_paths(policy.paths_for(user, Project, Action.VIEW))
+    return read_merged(orgs, [metric]).get(ALL, Sums())
+
+
+def stage_counts_for(*, user: Any) -> dict[str, dict[str, int]]:
+    """Like `stage_counts`, over every project the user may view, from the roll-ups."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for dim, (n, _t) in _project_sums(user, figures.PROJECTS).dims(figures.PROJECTS).items():
+        kind, _sep, stage = dim.partition(":")
+        out[kind][stage] += n
+        out[kind]["total"] += n
+    return {k: dict(v) for k, v in out.items()}
+
+
+def committee_counts_for(*, user: Any) -> list[dict[str, Any]]:
+    """Like `committee_counts`, over every project the user may view, from the roll-ups."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for dim, (n, _t) in _project_sums(user, figures.PROJECTS_AT).dims(figures.PROJECTS_AT).items():
+        org, _sep, kind = dim.partition(":")
+        counts[int(org)][kind] = n
+    rows = []
+    for pk, code, name in OrgUnit.objects.filter(pk__in=counts).values_list("pk", "code", "name"):
+        rows.append({"code": code, "name": name, **counts[pk], "total": sum(counts[pk].values())})
+    return sorted(rows, key=lambda r: r["code"])
 
 
 def year_counts(qs: QuerySet[Project]) -> dict[int, dict[str, int]]:

@@ -168,16 +168,6 @@ def _kind_label(value: str) -> str:
 
 
 # --- overview ----------------------------------------------------------------------------------
-def _brands(projects: QuerySet[Project]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for kind, brand in (
-        projects.order_by().values_list("programme__kind", "programme__brand").distinct()
-    ):
-        if brand and not out.get(kind):
-            out[kind] = brand
-    return out
-
-
 def _org_index(user: Any) -> dict[str, OrgUnit]:
     return {o.code: o for o in core_selectors.org_unit_list(user=user)}
 
@@ -189,8 +179,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     _require_staff(user)
     projects = selectors.project_list(user=user)
-    counts = selectors.stage_counts(projects)
-    brands = _brands(projects)
+    counts = selectors.stage_counts_for(user=user)
+    brands = {
+        p.kind: p.brand
+        for p in selectors.programme_list(user=user).order_by("-org_unit__path")
+        if p.brand
+    }
     # Landed projects are the registry's figures (the report card shows the same numbers).
     landed_figure = {
         ProgrammeKind.BEAUTIFUL_BLOCK: "livelihood.beautiful_blocks",
@@ -217,7 +211,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
     orgs = _org_index(user)
     committees = []
-    for row in selectors.committee_counts(projects):
+    for row in selectors.committee_counts_for(user=user):
         org = orgs.get(row["code"])
         committees.append(
             {

@@ -186,7 +186,7 @@ def test_the_demo_records_add_up_to_the_figures_and_a_second_run_adds_nothing(mo
         at = {t: a for _f, t, a in reversed(moves)}
         assert request.acknowledged_at == at.get(RequestStatus.ACKNOWLEDGED)
         assert request.resolved_at == at.get(RequestStatus.RESOLVED, at.get(RequestStatus.REFERRED))
-    times = selectors.request_times(requests, today=today)
+    times = selectors.request_times(requests)
     for on_time, counted in (
         (times.ack_on_time, times.ack_counted),
         (times.response_on_time, times.response_counted),

@@ -1049,3 +1049,20 @@ def test_district_leader_reaches_the_business_dashboard_from_the_menu(tree, user
     assert 'href="/business/dashboard/"' in client.get("/", follow=True).content.decode()
     assert client.get("/business/dashboard/").status_code == 200
     assert client.get("/business/").status_code == 302
+
+
+def test_dashboard_reads_the_rollups_in_a_constant_number_of_queries(biz, users):
+    """The request figures come from the roll-ups: more requests, not one query more."""
+    client = login(users["tmx_business"])
+    _add_requests(biz, users, 3)
+    _queries(client, "/business/dashboard/")  # warm-up
+    few, _body = _queries(client, "/business/dashboard/")
+    before = client.get("/business/dashboard/").context["figures"][0]["value"]
+    _add_requests(biz, users, 30)
+    many, _body = _queries(client, "/business/dashboard/")
+    assert client.get("/business/dashboard/").context["figures"][0]["value"] == before + 30
+    assert len(many) == len(few), "\n".join(many)
+    # the requests themselves are read only for what is due now (overdue, due soon)
+    reading = [q for q in many if 'FROM "business_enterpriserequest"' in q]
+    assert len(reading) == 2, "\n".join(reading)
+    assert all("COUNT(*)" in q for q in reading), "\n".join(reading)

@@ -88,6 +88,11 @@ def test_the_demo_adds_up_to_the_source_and_a_second_run_adds_nothing(only_livel
     counts = sel.stage_counts(sel.project_list(user=office))
     landed = {k: sum(n for s, n in counts[k].items() if s in DONE_STAGES) for k in (BB, SG)}
     assert landed == {BB: 39, SG: 58}
+    # the overview reads the same counts from the roll-ups the demo rebuilt
+    assert sel.stage_counts_for(user=office) == counts
+    assert sel.committee_counts_for(user=office) == sel.committee_counts(
+        sel.project_list(user=office)
+    )
     assert "39 美丽街区 and 58 自治金 projects landed" in out.getvalue()
     for kind, n in ((BB, 39), (SG, 58)):
         in_years = sel.project_list(

@@ -823,6 +823,38 @@ def test_review_desk_query_count_is_constant(world: Any, users: Any, tree: Any) 
     assert len(many) == len(few)
 
 
+def test_overview_reads_the_rollups_not_the_projects(world: Any, tree: Any) -> None:
+    """Stage and committee counts come from the roll-ups: the projects are read only for the
+    map's capped points."""
+    office = world["office"]
+    client = login(office)
+    url = reverse("livelihood_overview")
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            make_project(world["bb"], tree.committee_b, actor=office, title=f"总览项目{i}")
+
+    add(1, 0)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add(6, 1)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(many) == len(few)
+    reading = [q["sql"] for q in many.captured_queries if 'FROM "livelihood_project"' in q["sql"]]
+    assert len(reading) == 1 and "LIMIT" in reading[0], "\n".join(reading)
+    programmes = {p["kind"]: p for p in response.context["programmes"]}
+    assert (
+        programmes["beautiful_block"]["total"]
+        == Project.objects.filter(programme=world["bb"]).count()
+    )
+    by_code = {c["code"]: c["total"] for c in response.context["committees"]}
+    assert (
+        by_code[tree.committee_b.code] == Project.objects.filter(org_unit=tree.committee_b).count()
+    )
+
+
 def test_overview_counts_link_to_their_rows(world: Any, users: Any, tree: Any) -> None:
     office = world["office"]
     tree.committee_a.boundary = {
