@@ -77,7 +77,7 @@ from jiedao.livelihood.models import (
 
 PAGE_SIZE = 50
 HISTORY_ROWS = 30
-MAP_POINTS = 1000
+MAP_POINTS = 100  # the most recent located projects; the committees' counts cover the rest
 DASHBOARD_SURVEYS = 50
 
 # Figures the selectors' DEFINITIONS do not word.
@@ -247,17 +247,22 @@ def overview(request: HttpRequest) -> HttpResponse:
                 "url": _projects_url(org=org.path),
             }
         )
+    located = (
+        projects.exclude(longitude=None)
+        .exclude(latitude=None)
+        .order_by("-pk")
+        .values_list("pk", "title", "longitude", "latitude")[: MAP_POINTS + 1]
+    )
     points = [
         {
             "name": title,
             "value": [_money(lon), _money(lat)],
             "url": reverse("livelihood_project", args=[pk]),
         }
-        for pk, title, lon, lat in projects.exclude(longitude=None)
-        .exclude(latitude=None)
-        .order_by()
-        .values_list("pk", "title", "longitude", "latitude")[:MAP_POINTS]
+        for pk, title, lon, lat in located
     ]
+    more_points = len(points) > MAP_POINTS
+    points = points[:MAP_POINTS]
     return _page(
         request,
         "livelihood/overview.html",
@@ -266,6 +271,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "active": "overview",
             "programmes": programmes,
             "committees": committees,
+            "more_points": more_points,
+            "map_points": MAP_POINTS,
             "map": {
                 "geo": {"type": "FeatureCollection", "features": features},
                 "regions": regions,
