@@ -14,6 +14,7 @@ from jiedao.affairs.api import router as affairs_router
 from jiedao.business.api import router as business_router
 from jiedao.core.api import router as core_router
 from jiedao.core.permissions import NotPermitted
+from jiedao.evaluations.api import router as evaluations_router
 from jiedao.livelihood.api import router as livelihood_router
 from jiedao.renewal.api import router as renewal_router
 
@@ -73,3 +74,4 @@ api.add_router("/affairs", affairs_router)
 api.add_router("/business", business_router)
 api.add_router("/renewal", renewal_router)
 api.add_router("/livelihood", livelihood_router)
+api.add_router("/evaluations", evaluations_router)

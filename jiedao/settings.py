@@ -67,6 +67,7 @@ LOCAL_APPS = [
     "jiedao.business",
     "jiedao.renewal",
     "jiedao.livelihood",
+    "jiedao.evaluations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

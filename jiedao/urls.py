@@ -18,5 +18,6 @@ urlpatterns = [
     path("renewal/", include("jiedao.renewal.urls")),
     path("livelihood/", include("jiedao.livelihood.public_urls")),
     path("livelihood/", include("jiedao.livelihood.urls")),
+    path("evaluations/", include("jiedao.evaluations.urls")),
     path("", include("jiedao.core.urls")),
 ]

@@ -64,6 +64,7 @@ def users(tree: Tree) -> dict[str, User]:
         "expert1": (Role.EXPERT, tree.sub_a),
         "expert2": (Role.EXPERT, tree.sub_a),
         "tmx_livelihood": (Role.LIVELIHOOD_OFFICER, tree.sub_a),
+        "tmx_hotline": (Role.HOTLINE_OFFICER, tree.sub_a),
         "resident1": (Role.RESIDENT, tree.committee_a),
         "enterprise1": (Role.ENTERPRISE_CONTACT, tree.sub_a),
     }

@@ -20,6 +20,7 @@ DEMO_USERS: list[tuple[str, str, str, str]] = [
     ("tmx_renewal", "城市更新办", Role.RENEWAL_OFFICER, "TMX"),
     ("tmx_livelihood", "民生办", Role.LIVELIHOOD_OFFICER, "TMX"),
     ("hx_worker", "华新居委会社工", Role.COMMITTEE_WORKER, "TMX-HX"),
+    ("tmx_hotline", "城运中心（12345）", Role.HOTLINE_OFFICER, "TMX"),
     ("bz_admin", "北站街道管理员", Role.SUBDISTRICT_ADMIN, "BZ"),
     ("ja_leader", "静安区领导", Role.DISTRICT_LEADER, "JA"),
     ("expert1", "评审专家", Role.EXPERT, "TMX"),

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     RENEWAL_OFFICER = "renewal_officer", _("城市更新办工作人员")
     LIVELIHOOD_OFFICER = "livelihood_officer", _("民生办工作人员")
     COMMITTEE_WORKER = "committee_worker", _("居委会社工")
+    HOTLINE_OFFICER = "hotline_officer", _("城运中心（12345）工作人员")
     EXPERT = "expert", _("评审专家")
     RESIDENT = "resident", _("居民")
     ENTERPRISE_CONTACT = "enterprise_contact", _("企业联系人")
@@ -33,7 +34,11 @@ DEPARTMENT_STAFF = frozenset(
         Role.LIVELIHOOD_OFFICER,
     }
 )
-SUBDISTRICT_STAFF = DEPARTMENT_STAFF | {Role.SUBDISTRICT_ADMIN, Role.COMMITTEE_WORKER}
+SUBDISTRICT_STAFF = DEPARTMENT_STAFF | {
+    Role.SUBDISTRICT_ADMIN,
+    Role.COMMITTEE_WORKER,
+    Role.HOTLINE_OFFICER,
+}
 PUBLIC_ROLES = frozenset({Role.RESIDENT, Role.ENTERPRISE_CONTACT})
 
 

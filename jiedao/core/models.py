@@ -292,13 +292,30 @@ class AppendOnlyQuerySet(models.QuerySet):
     """Bulk update and delete would bypass the model's save() and delete(): refuse them too."""
 
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("reveal records are append-only")
+        raise PermissionError(f"{self.model._meta.verbose_name} records are append-only")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("reveal records are append-only")
+        raise PermissionError(f"{self.model._meta.verbose_name} records are append-only")
 
 
-class PiiReveal(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record written once and never changed or deleted (a reveal, an evaluation)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError(f"{self._meta.verbose_name} records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(f"{self._meta.verbose_name} records are append-only")
+
+
+class PiiReveal(AppendOnlyModel):
     """One reveal of one personal value: who, when, which record, which field, why."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -308,8 +325,6 @@ class PiiReveal(models.Model):
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("敏感信息查看记录")
@@ -317,14 +332,6 @@ class PiiReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.person_id} · {self.field}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("reveal records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("reveal records are append-only")
 
 
 class ImportStatus(models.TextChoices):

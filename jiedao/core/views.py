@@ -191,7 +191,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, org_unit=form.cleaned_data["org_unit"], data=data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             for warning in data.warnings:
                 messages.warning(request, warning)
@@ -222,7 +222,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, person=person, data=data, org_unit=cd["org_unit"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("person_detail", pk=person.pk)
@@ -247,7 +247,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
                 remote_addr=request.META.get("REMOTE_ADDR"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
     context = {
         "person": person,
         "reveal_form": form,
@@ -337,7 +337,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
                 data=_enterprise_data(form),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("已登记。"))
             return redirect("enterprise_detail", pk=enterprise.pk)
@@ -364,7 +364,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, enterprise=enterprise, data=_enterprise_data(form)
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("enterprise_detail", pk=enterprise.pk)
@@ -528,7 +528,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                     content=upload.read(),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return redirect("import_detail", pk=job.pk)
     return render(
@@ -625,7 +625,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _add_errors(form: Any, exc: ValidationError) -> None:
+def add_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's errors on the form: on the field they name, else on the whole form."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             target = field if field in form.fields else None

@@ -91,7 +91,7 @@ def test_demo_builds_the_data_set_and_a_second_run_adds_nothing(db, settings, mo
     )
 
     # every demo user logs in with the demo password
-    assert len(DEMO_USERS) == 15
+    assert len(DEMO_USERS) == 16
     assert settings.JIEDAO_DEMO_PASSWORD == "jiedao-demo"
     for username, _display, role, org_code in DEMO_USERS:
         user = authenticate(username=username, password="jiedao-demo")

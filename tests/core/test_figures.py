@@ -220,7 +220,13 @@ def test_every_figure_is_declared_once_with_its_wording():
         assert fig.key.startswith(fig.module + "."), fig.key
     # every metric a figure reads is written by some source (no figure reads nothing)
     assert figures.SOURCES
-    assert [m.name for m in modules.modules()] == ["affairs", "business", "renewal", "livelihood"]
+    assert [m.name for m in modules.modules()] == [
+        "affairs",
+        "business",
+        "renewal",
+        "livelihood",
+        "evaluations",
+    ]
 
 
 def test_the_navigation_imports_no_domain_app():
