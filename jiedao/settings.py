@@ -155,6 +155,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jiedao.business.tasks.request_sla_task",
         "schedule": 60 * 60,
     },
+    "evaluations-sla-check": {
+        "task": "jiedao.evaluations.tasks.rectification_sla_task",
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Passwords and sessions -----------------------------------------------------------

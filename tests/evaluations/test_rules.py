@@ -343,3 +343,17 @@ def test_the_figures_from_the_rollups_equal_a_recount(users, desk):
     assert core_figures.verify() == []
     # the other subdistrict sees none of it
     assert selectors.headline(user=users["bz_admin"])["count"] == 0
+
+
+def test_the_command_runs_the_deadline_job_and_refuses_a_bad_date(users, desk):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    rect = rate_by_link(users, done_ticket(users, desk), Level.UNSATISFIED).rectification
+    out = io.StringIO()
+    later = (rect.fix_due + timedelta(days=1)).isoformat()
+    call_command("evaluations_sla_check", "--today", later, stdout=out)
+    assert out.getvalue().startswith(("1 ", "2 "))
+    with pytest.raises(CommandError):
+        call_command("evaluations_sla_check", "--today", "2025-13-01", stdout=io.StringIO())
