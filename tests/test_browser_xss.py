@@ -27,6 +27,8 @@ from django.utils.html import escape
 
 from jiedao.affairs.models import Channel, PointKind, TicketStatus
 from jiedao.core.models import Compound, OrgKind, OrgUnit
+from jiedao.evaluations import services as evaluations
+from jiedao.evaluations.models import EvalChannel
 from jiedao.livelihood import services as lh
 from jiedao.livelihood.models import PartyKind, ProgrammeKind, QuestionKind, Stage
 from jiedao.renewal.models import Phase
@@ -121,7 +123,17 @@ def hostile(tree, users) -> World:
         ticket = make_ticket(
             actor=office, item=item, point=point, person=person, notes=SCRIPT, submitted_at=week_ago
         )
-        ticket_advance(ticket, office, TicketStatus.ACCEPTED, TicketStatus.COMPLETED)
+        ticket = ticket_advance(ticket, office, TicketStatus.ACCEPTED, TicketStatus.COMPLETED)
+        # 好差评: a bad review with a hostile comment, followed up with a hostile note
+        bad = evaluations.evaluation_enter(
+            actor=users["tmx_clerk"],
+            case=ticket,
+            channel=EvalChannel.HOTLINE,
+            rating=evaluations.Rating(1, {}, SCRIPT),
+        )
+        evaluations.rectification_move(
+            actor=office, rectification=bad.rectification, to_status="contacted", note=BREAKOUT
+        )
     make_ticket(actor=office, item=item, point=centre, person=resident, channel=Channel.ONLINE)
     make_ticket(
         actor=office, item=item, point=centre, person=None, notes=BREAKOUT, channel=Channel.PHONE
@@ -593,6 +605,7 @@ def test_no_script_runs_on_any_page_for_any_role(hostile, users, watched, live_s
             "/renewal/households/<id>/",
             "/livelihood/projects/<id>/",
             "/livelihood/surveys/<id>/",
+            "/evaluations/<id>/",
         } <= kinds[name], name
     assert {"/people/<id>/", "/affairs/tickets/<id>/"} <= kinds["resident1"]
     assert {"/livelihood/public/surveys/<id>/", "/livelihood/public/projects/<id>/"} <= kinds[
