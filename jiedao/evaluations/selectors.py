@@ -186,3 +186,44 @@ def monthly(*, user: Any, months: int = 12, today: date | None = None) -> list[d
             }
         )
     return out
+
+
+def _own(user: Any) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """The account holder's own finished tickets and requests not yet rated online."""
+    from jiedao.affairs.models import Ticket, TicketStatus
+    from jiedao.business.models import EnterpriseRequest
+
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    if person is None:
+        return Ticket.objects.none(), EnterpriseRequest.objects.none()
+    tickets = (
+        Ticket.objects.filter(
+            applicant_person=person, status=TicketStatus.COMPLETED, completed_at__isnull=False
+        )
+        .exclude(evaluations__channel=EvalChannel.ONLINE)
+        .select_related("item")
+        .order_by("-completed_at")
+    )
+    requests = (
+        EnterpriseRequest.objects.filter(enterprise__contact=person, resolved_at__isnull=False)
+        .exclude(evaluations__channel=EvalChannel.ONLINE)
+        .select_related("type")
+        .order_by("-resolved_at")
+    )
+    return tickets, requests
+
+
+def own_cases_to_rate(*, user: Any, limit: int = 50) -> list[Any]:
+    tickets, requests = _own(user)
+    return [*tickets[:limit], *requests[:limit]]
+
+
+def own_case(*, user: Any, kind: str, pk: int) -> Any:
+    """One of the account holder's own cases still to rate online, else 404."""
+    from django.http import Http404
+
+    tickets, requests = _own(user)
+    case = (tickets if kind == "ticket" else requests).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case

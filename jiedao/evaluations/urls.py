@@ -14,4 +14,6 @@ urlpatterns = [
     path("link/", views.link_issue, name="evaluations_link"),
     path("enter/", views.enter, name="evaluations_enter"),
     path("rate/<str:token>/", views.rate, name="evaluations_rate"),
+    path("mine/", views.mine, name="evaluations_mine"),
+    path("mine/<str:kind>/<int:pk>/", views.mine_rate, name="evaluations_mine_rate"),
 ]

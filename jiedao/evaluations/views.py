@@ -555,3 +555,57 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
             "channel": link.get_channel_display(),
         },
     )
+
+
+# --- the applicant's own account (网上评价) -------------------------------------------------------
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    """A resident's or enterprise contact's own finished cases, to rate online."""
+    cases = selectors.own_cases_to_rate(user=request.user)
+    rows = [
+        {
+            "number": c.number,
+            "what": c.item.name if isinstance(c, Ticket) else c.type.name,
+            "url": reverse(
+                "evaluations_mine_rate",
+                args=["ticket" if isinstance(c, Ticket) else "request", c.pk],
+            ),
+        }
+        for c in cases
+    ]
+    return render(request, "evaluations/mine.html", {"title": _("待评价"), "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mine_rate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    case = selectors.own_case(user=request.user, kind=kind, pk=pk)
+    form = RatingForm(request.POST or None, channel=EvalChannel.ONLINE)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluation_give_online(
+                actor=request.user,
+                case=case,
+                rating=services.Rating(
+                    form.cleaned_data["level"], form.scores(), form.cleaned_data["comment"]
+                ),
+                source=_client_source(request),
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("感谢您的评价"))
+            return redirect("evaluations_mine")
+    what = case.item.name if isinstance(case, Ticket) else case.type.name
+    return render(
+        request,
+        "evaluations/rate.html",
+        {
+            "title": _("请您评价"),
+            "form": form,
+            "what": what,
+            "number": case.number,
+            "channel": EvalChannel.ONLINE.label,
+        },
+    )

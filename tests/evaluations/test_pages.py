@@ -16,6 +16,7 @@ from jiedao.core import pii
 from jiedao.evaluations import services
 from jiedao.evaluations.models import Appeal, EvalChannel, Evaluation, Level, RectificationStatus
 from jiedao.evaluations.services import Rating
+from tests.affairs.factories import advance, make_ticket
 from tests.conftest import bearer, login
 from tests.evaluations.conftest import done_ticket, rate_by_link
 
@@ -252,3 +253,31 @@ def test_the_staff_enter_form_accepts_only_calls_and_visits(users, desk):
         services.evaluation_enter(
             actor=users["tmx_admin"], case=ticket, channel=EvalChannel.SMS, rating=Rating(5, {})
         )
+
+
+def test_the_applicant_rates_their_own_case_online_once(users, desk, tree):
+    from tests.factories import make_person
+
+    person = make_person(tree.committee_a, "王评价", user=users["resident1"])
+    ticket = make_ticket(
+        actor=users["tmx_clerk"], item=desk["item"], point=desk["point"], person=person
+    )
+    ticket = advance(ticket, users["tmx_clerk"], "accepted", "completed")
+    someone_else = done_ticket(users, desk)
+    client = login(users["resident1"])
+    home = _text(client.get("/", follow=True))
+    assert "待评价的服务" in home
+    page = _text(client.get("/evaluations/mine/"))
+    assert ticket.number in page and someone_else.number not in page
+    url = f"/evaluations/mine/ticket/{ticket.pk}/"
+    assert "平台易用性" in _text(client.get(url))  # the online indicators
+    assert client.get(f"/evaluations/mine/ticket/{someone_else.pk}/").status_code == 404
+    assert client.post(url, {"level": "5", "score_ease": "4"}).status_code == 302
+    evaluation = Evaluation.objects.get()
+    assert (evaluation.channel, evaluation.person, evaluation.scores) == (
+        "online",
+        person,
+        {"ease": 4},
+    )
+    assert client.get(url).status_code == 404  # once
+    assert login(users["tmx_clerk"]).get("/evaluations/mine/").status_code == 200
