@@ -15,6 +15,7 @@ from jiedao.business.api import router as business_router
 from jiedao.core.api import router as core_router
 from jiedao.core.permissions import NotPermitted
 from jiedao.evaluations.api import router as evaluations_router
+from jiedao.hotline.api import router as hotline_router
 from jiedao.livelihood.api import router as livelihood_router
 from jiedao.renewal.api import router as renewal_router
 
@@ -75,3 +76,4 @@ api.add_router("/business", business_router)
 api.add_router("/renewal", renewal_router)
 api.add_router("/livelihood", livelihood_router)
 api.add_router("/evaluations", evaluations_router)
+api.add_router("/hotline", hotline_router)

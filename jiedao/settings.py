@@ -1,5 +1,6 @@
 """One settings module, driven by environment variables with safe local defaults."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -68,6 +69,7 @@ LOCAL_APPS = [
     "jiedao.renewal",
     "jiedao.livelihood",
     "jiedao.evaluations",
+    "jiedao.hotline",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -159,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jiedao.evaluations.tasks.rectification_sla_task",
         "schedule": 60 * 60,
     },
+    "hotline-sla-check": {"task": "jiedao.hotline.tasks.hotline_sla_task", "schedule": 60 * 60},
 }
 
 # --- Passwords and sessions -----------------------------------------------------------
@@ -204,6 +207,12 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Demo -----------------------------------------------------------------------------
+# 12345 score: the weights of the response, resolution and satisfaction rates (JSON object).
+JIEDAO_HOTLINE_WEIGHTS = json.loads(
+    os.environ.get(
+        "JIEDAO_HOTLINE_WEIGHTS", '{"response": 0.2, "resolution": 0.4, "satisfaction": 0.4}'
+    )
+)
 JIEDAO_DEMO_PASSWORD = os.environ.get("JIEDAO_DEMO_PASSWORD", "jiedao-demo")
 JIEDAO_DEMO_SEED = int(os.environ.get("JIEDAO_DEMO_SEED", "20251"))
 

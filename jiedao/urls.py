@@ -19,5 +19,6 @@ urlpatterns = [
     path("livelihood/", include("jiedao.livelihood.public_urls")),
     path("livelihood/", include("jiedao.livelihood.urls")),
     path("evaluations/", include("jiedao.evaluations.urls")),
+    path("hotline/", include("jiedao.hotline.urls")),
     path("", include("jiedao.core.urls")),
 ]

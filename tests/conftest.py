@@ -73,6 +73,17 @@ def users(tree: Tree) -> dict[str, User]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar() -> Any:
+    """A test's WorkdayOverride rows roll back with it; the calendar's caches must go too, or
+    an override made in one test leaks into the next test of the same process."""
+    from jiedao.core import workdays
+
+    workdays.forget_overrides()
+    yield
+    workdays.forget_overrides()
+
+
 def login(user: User) -> Client:
     client = Client()
     client.force_login(user)

@@ -37,6 +37,8 @@ from tests.affairs.factories import make_item, make_point, make_ticket
 from tests.business.factories import make_building, make_council, make_firm, make_request, make_type
 from tests.conftest import browser_login
 from tests.factories import make_person
+from tests.hotline.factories import dispatch as hotline_dispatch
+from tests.hotline.factories import make_category, receive
 from tests.livelihood import factories as lhf
 from tests.renewal.factories import make_household, set_answers
 from tests.renewal.factories import make_project as make_renewal_project
@@ -134,6 +136,19 @@ def hostile(tree, users) -> World:
         evaluations.rectification_move(
             actor=office, rectification=bad.rectification, to_status="contacted", note=BREAKOUT
         )
+    # 12345: a hostile catalogue entry and order, dispatched to a committee, on the map
+    category = make_category("xss", img("category"))
+    call = receive(
+        users["tmx_hotline"],
+        tree.sub_a,
+        category,
+        caller_name=img("caller"),
+        address=SCRIPT,
+        text=BREAKOUT,
+        longitude=Decimal("121.445"),
+        latitude=Decimal("31.245"),
+    )
+    hotline_dispatch(call, users["tmx_hotline"], tree.committee_a)
     make_ticket(actor=office, item=item, point=centre, person=resident, channel=Channel.ONLINE)
     make_ticket(
         actor=office, item=item, point=centre, person=None, notes=BREAKOUT, channel=Channel.PHONE
@@ -214,6 +229,7 @@ def hostile(tree, users) -> World:
             f"/livelihood/surveys/{closed.pk}/": "a closed survey's answers",
             f"/renewal/projects/{renewal.pk}/": "the burn-up",
             "/org/": "the org map",
+            "/hotline/dashboard/": "12345 orders by month and category, the hot-spot map",
         },
         survey=closed.pk,
     )
@@ -493,6 +509,7 @@ ROLES = [
     "ja_leader",
     "expert1",
     "tmx_livelihood",
+    "tmx_hotline",
     "resident1",
     "enterprise1",
 ]
@@ -606,6 +623,7 @@ def test_no_script_runs_on_any_page_for_any_role(hostile, users, watched, live_s
             "/livelihood/projects/<id>/",
             "/livelihood/surveys/<id>/",
             "/evaluations/<id>/",
+            "/hotline/orders/<id>/",
         } <= kinds[name], name
     assert {"/people/<id>/", "/affairs/tickets/<id>/"} <= kinds["resident1"]
     assert {"/livelihood/public/surveys/<id>/", "/livelihood/public/projects/<id>/"} <= kinds[

@@ -249,6 +249,27 @@ def evaluation_enter(
         return _give(case=case, channel=channel, rating=rating, entered_by=actor, at=at)
 
 
+def evaluation_from_hotline(
+    *, actor: Any, ticket: Ticket, level: Any, comment: str = "", at: datetime | None = None
+) -> Evaluation:
+    """A caller's rating of a service, given on a 12345 return visit, as its evaluation.
+
+    The 12345 centre records it without reading the ticket (it holds no grant on tickets);
+    the rules are the same: once per case through 12345, and never by the ticket's handler."""
+    if not policy.can_in_org(actor, Evaluation, Action.ADD, ticket.org_unit):
+        raise NotPermitted(Action.ADD)
+    if ticket.handler_id is not None and ticket.handler_id == actor.pk:
+        raise ValidationError(_("不能评价自己经办的事项。"))
+    with transaction.atomic(), acting_as(actor):
+        return _give(
+            case=ticket,
+            channel=EvalChannel.HOTLINE,
+            rating=Rating(level, {}, comment),
+            entered_by=actor,
+            at=at,
+        )
+
+
 def token_issue(
     *, actor: Any, case: Any, channel: str = EvalChannel.QR
 ) -> tuple[EvaluationToken, str]:

@@ -226,6 +226,7 @@ def test_every_figure_is_declared_once_with_its_wording():
         "renewal",
         "livelihood",
         "evaluations",
+        "hotline",
     ]
 
 
