@@ -450,12 +450,13 @@ def link_issue(request: HttpRequest) -> HttpResponse:
     url = request.build_absolute_uri(reverse("evaluations_rate", args=[raw]))
     if channel == EvalChannel.PAD:
         return redirect(reverse("evaluations_rate", args=[raw]))
+    # a QR code for the screen, or the same link to send by SMS (shown below the code)
     qr = segno.make(url, error="m")
     return _page(
         request,
         "evaluations/qr.html",
         {
-            "title": _("扫码评价"),
+            "title": _("短信评价") if channel == EvalChannel.SMS else _("扫码评价"),
             "active": "pad",
             "number": case.number,
             "url": url,

@@ -281,3 +281,30 @@ def test_the_applicant_rates_their_own_case_online_once(users, desk, tree):
     )
     assert client.get(url).status_code == 404  # once
     assert login(users["tmx_clerk"]).get("/evaluations/mine/").status_code == 200
+
+
+def test_a_link_for_an_enterprise_request_by_number_sent_by_sms(users):
+    from tests.business.factories import make_building, make_firm, make_request, make_type
+    from tests.factories import make_person
+
+    contact = make_person(users["tmx_admin"].memberships.first().org_unit, "李企业")
+    firm = make_firm(
+        make_building(users["tmx_admin"].memberships.first().org_unit, "星贸"),
+        "星贸公司",
+        contact=contact,
+    )
+    office = users["tmx_business"]
+    request = make_request(office, firm, make_type())
+    from jiedao.business import services as business
+
+    for to in ("acknowledged", "resolved"):
+        business.request_transition(actor=office, request=request, to_status=to, note="已解决")
+    client = login(office)
+    page = client.post("/evaluations/link/", {"number": request.number, "channel": "sms"})
+    body = _text(page)
+    assert "短信评价" in body and "/evaluations/rate/" in body
+    raw = body.split("/evaluations/rate/")[1].split("/")[0]
+    assert "办理便捷程度" in _text(Client().get(f"/evaluations/rate/{raw}/"))  # online indicators
+    Client().post(f"/evaluations/rate/{raw}/", {"level": "4"})
+    evaluation = Evaluation.objects.get()
+    assert (evaluation.request, evaluation.channel, evaluation.person) == (request, "sms", contact)
