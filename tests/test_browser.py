@@ -195,3 +195,49 @@ def test_leader_reads_and_prints_the_report_card_with_its_charts(
     assert pdf.startswith(b"%PDF")
     assert errors == []
     context.close()
+
+
+def test_an_applicant_rates_on_a_phone_and_the_centre_calls_back_on_a_phone(
+    tree, browser_page, live_server
+):
+    """The applicant scans the window's QR code and rates on a 375-px screen without an account;
+    the 12345 centre records a return visit on its phone page. Nothing leaves the site."""
+    from jiedao.affairs.models import TicketStatus
+    from jiedao.evaluations import services as ev
+    from jiedao.evaluations.models import Evaluation
+    from jiedao.hotline.models import ReturnVisit
+    from tests.affairs.factories import advance, make_item, make_point, make_ticket
+    from tests.conftest import browser_login
+    from tests.hotline.factories import make_category, receive, to_replied
+
+    page, requested = browser_page
+    clerk = UserFactory.with_role(Role.SERVICE_CLERK, tree.sub_a, username="clerk")
+    item = make_item(tree.sub_a, "P-1", "居住证办理")
+    ticket = make_ticket(actor=clerk, item=item, point=make_point(tree.sub_a, "受理中心"))
+    ticket = advance(ticket, clerk, TicketStatus.ACCEPTED, TicketStatus.COMPLETED)
+    _token, raw = ev.token_issue(actor=clerk, case=ticket)
+    # when the applicant rates through the link on their phone
+    page.goto(f"{live_server.url}/evaluations/rate/{raw}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    page.check("input[name=level][value='5']")
+    page.select_option("select[name=score_attitude]", "5")
+    page.click("form.rate-form button[type=submit]")
+    page.wait_for_selector("text=您的评价已提交")
+    assert Evaluation.objects.get().level == 5
+    # and the centre calls the 12345 caller back from its phone page
+    centre = UserFactory.with_role(Role.HOTLINE_OFFICER, tree.sub_a, username="centre")
+    worker = UserFactory.with_role(Role.COMMITTEE_WORKER, tree.committee_a, username="hxw")
+    order = receive(centre, tree.sub_a, make_category(), ticket_number=ticket.number)
+    to_replied(order, centre, tree.committee_a, worker)
+    browser_login(page.context, live_server.url, centre)
+    page.goto(f"{live_server.url}/hotline/orders/{order.pk}/visit/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    page.check("input[name=satisfaction][value='satisfied']")
+    page.check("input[name=resolved][value='1']")
+    page.select_option("select[name=service_level]", "4")
+    with page.expect_navigation():
+        page.click(f"form[action='/hotline/orders/{order.pk}/visit/'] button[type=submit]")
+    assert ReturnVisit.objects.filter(order=order).exists()
+    assert Evaluation.objects.filter(channel="hotline", level=4).exists()
+    host = urlparse(live_server.url).netloc
+    assert [u for u in requested if urlparse(u).netloc not in (host, "")] == []
