@@ -241,3 +241,28 @@ def test_an_applicant_rates_on_a_phone_and_the_centre_calls_back_on_a_phone(
     assert Evaluation.objects.filter(channel="hotline", level=4).exists()
     host = urlparse(live_server.url).netloc
     assert [u for u in requested if urlparse(u).netloc not in (host, "")] == []
+
+
+def test_date_fields_keep_their_values_in_chinese(tree, browser_page, live_server):
+    """A renewal officer opens a household in zh-CN: its date fields show their dates (an
+    input of type date drops a value written as 2026/12/03), and nothing is logged."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from jiedao.renewal.models import Phase
+    from tests.conftest import browser_login
+    from tests.renewal.factories import make_household, make_project
+
+    page, _requested = browser_page
+    warnings: list[str] = []
+    page.on("console", lambda msg: warnings.append(msg.text))
+    officer = UserFactory.with_role(Role.RENEWAL_OFFICER, tree.sub_a, username="ren")
+    project = make_project(tree.committee_a, phase=Phase.CONSULTATION, started_on=date(2025, 1, 1))
+    household = make_household(project)
+    browser_login(page.context, live_server.url, officer)
+    page.goto(f"{live_server.url}/renewal/households/{household.pk}/")
+    today = timezone.localdate().isoformat()
+    assert page.input_value("input[name=answer-answered_on]") == today
+    assert page.input_value("input[name=sign-signed_on]") == today
+    assert not [w for w in warnings if "does not conform" in w], warnings

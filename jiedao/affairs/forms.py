@@ -21,18 +21,12 @@ from jiedao.affairs.models import (
     TicketStatus,
 )
 from jiedao.affairs.selectors import TicketFilters
+from jiedao.core.forms import DateInput
 from jiedao.core.models import OrgUnit
 
 YES_NO = [("", _("不限")), ("yes", _("是")), ("no", _("否"))]
 DUE_CHOICES = [("", _("不限")), ("soon", _("即将到期")), ("overdue", _("已逾期"))]
 ATTR_PREFIX = "attr_"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def parse_choice(raw: str) -> tuple[str, int] | None:

@@ -24,6 +24,7 @@ from jiedao.business.models import (
     ViewingOutcome,
 )
 from jiedao.business.selectors import RequestFilters
+from jiedao.core.forms import DateInput
 from jiedao.core.models import Enterprise
 
 DUE_CHOICES = [("", _("不限")), ("soon", _("即将到期")), ("overdue", _("已逾期"))]
@@ -34,13 +35,6 @@ OUTCOME_CHOICES = [
     (ViewingOutcome.CANCELLED, ViewingOutcome.CANCELLED.label),
 ]
 RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def lines(text: str) -> list[str]:

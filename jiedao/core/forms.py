@@ -10,6 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from jiedao.core.models import OfficeBuilding, OrgUnit, PiiField
 
 
+class DateInput(forms.DateInput):
+    """A date picker whose value is ISO (YYYY-MM-DD) in every language: `<input type="date">`
+    drops any other form, and Chinese formats dates as 2026/12/03."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
 

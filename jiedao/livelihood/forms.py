@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.core.forms import DateInput
 from jiedao.core.models import Compound, OrgUnit
 from jiedao.livelihood.models import (
     Feasibility,
@@ -27,7 +28,7 @@ from jiedao.livelihood.models import (
     Stage,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 REQUIRED = {"required": _("此项为必填项。")}
 
 

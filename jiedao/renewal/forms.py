@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.core.forms import DateInput
 from jiedao.renewal.models import Answer, WorkMethod
 from jiedao.renewal.selectors import STATE_LABELS, HouseholdFilters
 
@@ -18,7 +19,7 @@ def cleaned(form: forms.Form) -> dict[str, Any]:
     return {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
 
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class HouseholdFilterForm(forms.Form):
